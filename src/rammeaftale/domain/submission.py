@@ -380,7 +380,8 @@ def _read_costs(r: _Reader, raw: Mapping[str, object]) -> tuple[dict[str, dict[s
             costs[spec.key] = {}
             continue
         if isinstance(value, Mapping):
-            known = {name for name, _ in spec.lines}
+            # "total" is the category given as one number (the canonical form of a plain number)
+            known = {name for name, _ in spec.lines} | ({"total"} if len(value) == 1 else set())
             lines: dict[str, Decimal] = {}
             for line, line_value in value.items():
                 if line not in known:

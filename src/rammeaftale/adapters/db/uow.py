@@ -1,0 +1,45 @@
+"""Unit of work: one transaction per use case; commits only at the boundary."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from rammeaftale.adapters.db.repositories import (
+    AppendixRepository,
+    AuditRepository,
+    OfferRepository,
+    OrganisationRepository,
+    SubmissionRepository,
+    UserRepository,
+)
+
+
+class UnitOfWork:
+    def __init__(self, engine: Engine) -> None:
+        self._factory = sessionmaker(engine, expire_on_commit=False)
+
+    def __enter__(self) -> UnitOfWork:
+        self.session: Session = self._factory()
+        self.organisations = OrganisationRepository(self.session)
+        self.users = UserRepository(self.session)
+        self.offers = OfferRepository(self.session)
+        self.submissions = SubmissionRepository(self.session)
+        self.appendices = AppendixRepository(self.session)
+        self.audit = AuditRepository(self.session)
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if exc_type is not None:
+            self.session.rollback()
+        self.session.close()
+
+    def commit(self) -> None:
+        self.session.commit()
+
+    def flush(self) -> None:
+        self.session.flush()
