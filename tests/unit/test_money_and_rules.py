@@ -1,0 +1,83 @@
+"""Money (handbook § 15), rule sets (§ 5) and the ATA rate (§ 8)."""
+
+from __future__ import annotations
+
+import tomllib
+from decimal import Decimal
+
+import pytest
+
+from rammeaftale.adapters.rulesets import RULESET_DIR, all_rulesets, get_ruleset
+from rammeaftale.domain.money import MoneyError, amount, largest_remainder, round_ore_half_up
+from rammeaftale.domain.rules import PARAMETERS, RuleSetError, parse_ruleset
+from rammeaftale.domain.supplements import ata_hourly_rate, ata_price
+
+
+def test_amounts_refuse_floats():
+    with pytest.raises(MoneyError):
+        amount(0.1)
+
+
+def test_amounts_read_danish_and_english_decimal_text():
+    assert amount("1.234.567,89") == Decimal("1234567.89")
+    assert amount("1234567.89") == Decimal("1234567.89")
+    assert amount("2.070,25 kr.") == Decimal("2070.25")
+
+
+def test_rounding_to_ore_is_half_up():
+    assert round_ore_half_up(Decimal("2070.245")) == Decimal("2070.25")
+    assert round_ore_half_up(Decimal("-0.005")) == Decimal("-0.01")
+
+
+def test_r_obj_02_largest_remainder_handbook_example():
+    assert largest_remainder(1_000_000, [12345, 23456, 34567]) == [175435, 333333, 491232]
+
+
+def test_every_shipped_rule_set_passes_the_schema_and_names_every_parameter():
+    rulesets = all_rulesets()
+    assert {r.id for r in rulesets} >= {"nordjylland-2025-2026", "midtjylland-2023-2024"}
+    for ruleset in rulesets:
+        assert set(ruleset.parameters) == {p.name for p in PARAMETERS}
+
+
+def test_r_tar_01_r_occ_01_r_sur_01_nordjylland_values_from_the_handbook():
+    rules = get_ruleset("nordjylland-2025-2026")
+    assert rules.days_in_year == 365
+    assert rules.decimal("occupancy_min_pct") == Decimal(95)
+    assert rules.decimal("occupancy_min_pct_short_stay") == Decimal(90)
+    assert rules.decimal("reserve_max_pct") == Decimal(5)
+    assert rules.integer("new_offer_loss_spread_years") == 3
+    assert rules.decimal("civil_servant_pension_pct") == Decimal(25)
+
+
+def test_values_missing_from_the_sources_are_marked_assumed():
+    nord = get_ruleset("nordjylland-2025-2026")
+    assert "accounts_deadline" in nord.assumed_parameters  # only known for Midtjylland
+    assert "tariff_submission_deadline" not in nord.assumed_parameters
+    later = get_ruleset("midtjylland-2025-2026")
+    assert set(later.assumed_parameters) == {p.name for p in PARAMETERS}
+
+
+def test_a_rule_set_with_a_float_an_unknown_and_a_missing_parameter_lists_every_problem():
+    data = tomllib.loads((RULESET_DIR / "nordjylland-2025-2026.toml").read_text())
+    data["parameters"]["reserve_max_pct"] = {"value": 5.0, "rule": "R-SUR-01"}
+    data["parameters"]["mystery"] = {"value": 1}
+    del data["parameters"]["days_in_tariff_year"]
+    with pytest.raises(RuleSetError) as exc:
+        parse_ruleset(data)
+    text = " ".join(exc.value.problems)
+    assert "reserve_max_pct" in text and "mystery" in text and "days_in_tariff_year" in text
+
+
+def test_r_sup_02_handbook_ata_example_385_kr_per_hour_and_4042_50_for_a_week_of_evenings():
+    price = ata_price(Decimal(220), Decimal("0.30"), Decimal("0.40"), Decimal("0.05"), Decimal("10.5"))
+    assert price.hourly_rate == Decimal("385.00")
+    assert price.amount == Decimal("4042.50")
+
+
+def test_r_sup_02_cli_example_rate():
+    assert ata_hourly_rate(Decimal(206), Decimal("0.33"), Decimal("0.25"), Decimal("0.05")) == Decimal("335.78")
+
+
+def test_r_sup_02_variable_costs_come_from_the_rule_set():
+    assert get_ruleset("nordjylland-2025-2026").decimal("supplement_variable_costs_pct") == Decimal(5)
