@@ -81,3 +81,7 @@ def test_r_sup_02_cli_example_rate():
 
 def test_r_sup_02_variable_costs_come_from_the_rule_set():
     assert get_ruleset("nordjylland-2025-2026").decimal("supplement_variable_costs_pct") == Decimal(5)
+
+
+def test_danish_thousand_separators_without_decimals_are_thousands():
+    assert amount("1.100.000") == Decimal("1100000")

@@ -137,3 +137,21 @@ def test_all_findings_are_reported_at_once():
     )
     ids = {f.rule_id for f in assess(s, nordjylland()).findings}
     assert {"R-OCC-01", "R-OCC-03", "R-TAR-02", "R-TAR-09"} <= ids
+
+
+def test_yes_no_fields_are_strict_and_nej_means_no():
+    from rammeaftale.domain.submission import build_submission
+    from tests.unit.factories import submission_data
+
+    submission, findings = build_submission(submission_data(offer={"new": "Nej"}))
+    assert submission is not None and submission.offer.new is False and findings == []
+    _, findings = build_submission(submission_data(offer={"new": "måske"}))
+    assert [f.field for f in findings] == ["offer.new"]
+
+
+def test_the_canonical_json_of_a_submission_reads_back_to_the_same_submission():
+    from rammeaftale.domain.submission import build_submission, submission_to_data
+
+    original = make_submission(costs={"civil_servant_pension": {"salary_basis": 400000}})
+    again, findings = build_submission(submission_to_data(original))
+    assert findings == [] and again == original

@@ -41,7 +41,8 @@ def _parse_text(text: str) -> Decimal:
     for suffix in ("kr.", "kr", "%"):
         if cleaned.lower().endswith(suffix):
             cleaned = cleaned[: -len(suffix)]
-    if "," in cleaned:
+    if "," in cleaned or cleaned.count(".") > 1:
+        # Danish: "." groups thousands and "," is the decimal mark ("1.234.567,89", "1.100.000")
         cleaned = cleaned.replace(".", "").replace(",", ".")
     try:
         return Decimal(cleaned)

@@ -276,6 +276,18 @@ class _Reader:
             return ZERO
         return result
 
+    def flag(self, value: object, path: str, label: str) -> bool:
+        """Yes/no: JSON booleans, or Ja/Nej (true/false) as text; anything else is a finding."""
+        if value is None or value == "" or isinstance(value, bool):
+            return bool(value)
+        text = str(value).strip().lower()
+        if text in ("ja", "true", "1"):
+            return True
+        if text in ("nej", "false", "0"):
+            return False
+        self.error(path, f"{label} skal være Ja eller Nej, ikke '{value}'.")
+        return False
+
     def enum(self, enum_type: type[Enum], value: object, path: str, label: str) -> Enum | None:
         try:
             return enum_type(value)
@@ -299,7 +311,7 @@ def build_submission(data: Mapping[str, object]) -> tuple[TariffSubmission | Non
     offer = OfferFacts(
         name=str(offer_data.get("name", "")).strip(),
         kind=kind if isinstance(kind, OfferKind) else OfferKind.RESIDENTIAL_24H,
-        new=bool(offer_data.get("new", False)),
+        new=r.flag(offer_data.get("new"), "offer.new", "Nyt tilbud"),
         places=places,
         offer_id=str(offer_data.get("id", "") or ""),
         legal_basis=str(offer_data.get("legal_basis", "") or ""),
@@ -353,7 +365,8 @@ def build_submission(data: Mapping[str, object]) -> tuple[TariffSubmission | Non
         direct_support_hours_per_year=hours,
         service=service,
         health_services=HealthServices(
-            included=bool(health.get("included", False)), description=str(health.get("description", "") or "")
+            included=r.flag(health.get("included"), "health_services.included", "Sundhedsydelser medregnet"),
+            description=str(health.get("description", "") or ""),
         ),
         pension_salary_basis=pension_basis,
         remarks=str(data.get("remarks", "") or "").strip(),

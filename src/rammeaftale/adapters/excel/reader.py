@@ -1,0 +1,409 @@
+"""Reads a filled-in takstberegningsskema back into a tariff submission, with findings by sheet and cell.
+
+``read_template`` refuses unsafe files (``UnsafeUpload``), recognises its own template by the hidden
+``_meta`` sheet, reads the VALUES of column C (a formula typed into an input cell is a finding, never
+evaluated), turns them into the public JSON shape and builds the submission with the domain's
+``build_submission``. Floats from Excel become ``Decimal`` here, at the boundary.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import warnings
+import zipfile
+from collections.abc import Callable, Mapping
+from datetime import date, datetime, time
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from openpyxl import load_workbook
+from openpyxl.cell.cell import Cell
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
+from rammeaftale.adapters.excel.layout import (
+    FORMAT_ID,
+    FORMAT_VERSION,
+    META_SHEET,
+    NO,
+    PENSION_KEY,
+    ROWS,
+    SALARY_BASIS_LINE,
+    SHEET,
+    VALUE_ROWS,
+    YES,
+    Row,
+    ValueKind,
+    category_row,
+    cell_for_field,
+    field_map,
+    line_rows,
+)
+from rammeaftale.adapters.excel.safety import SAVE_AS_XLSX, UnsafeUpload, check_xlsx_upload
+from rammeaftale.domain.findings import Finding, Severity
+from rammeaftale.domain.money import ORE, MoneyError, amount
+from rammeaftale.domain.submission import CATEGORIES, TariffSubmission, build_submission
+
+NOT_OUR_TEMPLATE = "Filen er ikke et takstberegningsskema fra Rammeaftale"
+TEMPLATE_RULE_ID = "R-TAR-02"
+FORMULA_RULE_ID = "R-TAR-02"
+MAX_CELL_XML_BYTES = 10 * 1024 * 1024  # worksheets + shared strings; the template needs a few kB
+META_FIELD_MAP_FIRST_ROW = 6
+FINE = Decimal("0.0001")
+
+_YES_NO = {"ja": True, "j": True, "nej": False, "n": False, "true": True, "false": False}
+_DANISH_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+$")
+_LEVEL_INDEX = re.compile(r"^service\.levels\[(\d+)\]")
+
+
+def xlsx_source(filename: str, ref: str | None) -> str:
+    """``Takstberegning!C12`` -> ``indberetning.xlsx, ark Takstberegning, celle C12``."""
+    if not ref:
+        return f"{filename}, ark {SHEET}"
+    sheet, _, cell = ref.partition("!")
+    return f"{filename}, ark {sheet}, celle {cell}"
+
+
+def locate_xlsx(findings: tuple[Finding, ...] | list[Finding], filename: str) -> list[Finding]:
+    """Give findings without a source (e.g. from ``domain.validation.assess``) their sheet and cell."""
+    return [f if f.source else f.located(xlsx_source(filename, cell_for_field(f.field))) for f in findings]
+
+
+def read_template(raw: bytes, filename: str) -> tuple[TariffSubmission | None, list[Finding]]:
+    """Read an uploaded takstberegningsskema. Raises ``UnsafeUpload`` for files that are refused outright."""
+    check_xlsx_upload(raw, filename)
+    workbook = _open(raw, filename)
+    try:
+        problem = _template_problem(workbook)
+        if problem is not None:
+            return None, [Finding(TEMPLATE_RULE_ID, Severity.ERROR, problem, "", filename)]
+        sheet = workbook[SHEET]
+        assert isinstance(sheet, Worksheet)  # checked by _template_problem
+        moved = _moved_row(sheet, filename)
+        if moved is not None:
+            return None, [moved]
+        sink = _Sink(filename)
+        values = {
+            row.field: value for row in VALUE_ROWS if (value := _read_cell(sheet[row.cell], row, sink)) is not None
+        }
+        data, level_index = _assemble(values, sink)
+    finally:
+        workbook.close()
+    submission, domain_findings = build_submission(data)
+    return submission, [*sink.findings, *_locate_domain(domain_findings, sink, level_index)]
+
+
+def _locate_domain(findings: list[Finding], sink: _Sink, level_index: Mapping[int, int]) -> list[Finding]:
+    """Domain findings with their cell; dropped where the reader already flagged the same field."""
+    flagged = {f.field for f in sink.findings}
+    located = []
+    for f in findings:
+        field = _original_field(f.field, level_index)
+        if field in flagged:
+            continue
+        source = xlsx_source(sink.filename, cell_for_field(field))
+        located.append(Finding(f.rule_id, f.severity, f.message, field, source, f.needs_remark))
+    return located
+
+
+# --- opening and recognising the workbook --------------------------------------------------------
+
+
+def _open(raw: bytes, filename: str) -> Workbook:
+    _check_cell_xml_size(raw, filename)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns about extensions it drops; they are not ours
+            return load_workbook(io.BytesIO(raw), read_only=False, data_only=False, keep_vba=False, keep_links=False)
+    except Exception as exc:  # openpyxl raises many kinds on odd but harmless files
+        raise UnsafeUpload(f"Filen '{filename}' kunne ikke læses som Excel-projektmappe. {SAVE_AS_XLSX}") from exc
+
+
+def _check_cell_xml_size(raw: bytes, filename: str) -> None:
+    """openpyxl keeps every cell in memory: refuse sheet data far beyond what the template needs."""
+    with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+        size = sum(
+            m.file_size
+            for m in archive.infolist()
+            if m.filename.startswith("xl/worksheets/") or m.filename == "xl/sharedStrings.xml"
+        )
+    if size > MAX_CELL_XML_BYTES:
+        raise UnsafeUpload(
+            f"Filen '{filename}' indeholder langt flere celler, end et takstberegningsskema har brug for, og "
+            "afvises. Brug skemaet fra Rammeaftale uden ekstra ark."
+        )
+
+
+def _template_problem(workbook: Workbook) -> str | None:
+    """Why the workbook is not our template (format id, version, field map), or None."""
+    hint = "Hent takstberegningsskemaet i Rammeaftale, udfyld det og upload det igen."
+    if META_SHEET not in workbook.sheetnames or SHEET not in workbook.sheetnames:
+        return f"{NOT_OUR_TEMPLATE}. {hint}"
+    meta = workbook[META_SHEET]
+    if not isinstance(meta, Worksheet) or not isinstance(workbook[SHEET], Worksheet):  # e.g. a chart sheet
+        return f"{NOT_OUR_TEMPLATE}. {hint}"
+    if meta["A1"].value != "format" or meta["B1"].value != FORMAT_ID:
+        return f"{NOT_OUR_TEMPLATE}. {hint}"
+    version = str(meta["B2"].value or "").strip()
+    if version != FORMAT_VERSION:
+        return f"{NOT_OUR_TEMPLATE} i en kendt version (skemaversion '{version}'). {hint}"
+    if _meta_field_map(meta) != field_map():
+        return f"{NOT_OUR_TEMPLATE}: skemaets feltoversigt er ændret. {hint}"
+    return None
+
+
+def _meta_field_map(meta: Worksheet) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for field, ref in meta.iter_rows(min_row=META_FIELD_MAP_FIRST_ROW, max_col=2, values_only=True):
+        if field is None:
+            break
+        found[str(field)] = str(ref)
+    return found
+
+
+def _moved_row(sheet: Worksheet, filename: str) -> Finding | None:
+    """Rows inserted or deleted by hand would shift every value: check the labels in column A."""
+    for row in ROWS:
+        label = sheet.cell(row.number, 1).value
+        if str(label or "").strip() != row.label:
+            return Finding(
+                TEMPLATE_RULE_ID,
+                Severity.ERROR,
+                f"Skemaets opbygning er ændret: række {row.number} skulle hedde '{row.label}'. Indsæt eller slet "
+                "ikke rækker; hent et nyt skema i Rammeaftale og overfør tallene.",
+                "",
+                f"{filename}, ark {SHEET}, celle A{row.number}",
+            )
+    return None
+
+
+# --- reading cells -------------------------------------------------------------------------------
+
+
+class _Sink:
+    """Collects the reader's own findings, each with its cell."""
+
+    def __init__(self, filename: str) -> None:
+        self.filename = filename
+        self.findings: list[Finding] = []
+
+    def flag(self, row: Row, message: str, rule_id: str | None = None) -> None:
+        source = xlsx_source(self.filename, row.ref)
+        self.findings.append(Finding(rule_id or row.rule_id, Severity.ERROR, message, row.field, source))
+
+
+def _read_cell(cell: Cell, row: Row, sink: _Sink) -> object | None:
+    """The cell's value in the public JSON shape, or None when empty or unreadable (then a finding)."""
+    value = cell.value
+    if cell.data_type == "f":  # data_only=False: a formula arrives as its text, never as a value
+        sink.flag(
+            row,
+            f"Cellen {cell.coordinate} indeholder en formel. Skriv selve værdien i cellen i stedet for en formel.",
+            FORMULA_RULE_ID,
+        )
+        return None
+    if cell.data_type == "e":
+        sink.flag(row, f"Cellen {cell.coordinate} indeholder fejlværdien {value}. Skriv den rigtige værdi.")
+        return None
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return _PARSERS[row.value](value, cell, row, sink)
+
+
+def _text(value: object, cell: Cell, row: Row, sink: _Sink) -> object | None:
+    if isinstance(value, bool):
+        return YES if value else NO
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, (date, time)):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _year(value: object, cell: Cell, row: Row, sink: _Sink) -> object | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    text = str(value).strip()
+    return int(text) if text.isdigit() else text  # build_submission reports a year it cannot read
+
+
+def _number(value: object, cell: Cell, row: Row, sink: _Sink) -> object | None:
+    if isinstance(value, (bool, datetime, date, time)):
+        sink.flag(row, f"Cellen {cell.coordinate} skal indeholde et tal.")
+        return None
+    try:
+        number = _to_decimal(value, row.value)
+    except MoneyError as exc:
+        sink.flag(row, f"Cellen {cell.coordinate}: {exc}")
+        return None
+    if row.value is ValueKind.PERCENT and not isinstance(value, str) and "%" in str(cell.number_format):
+        number = _trim(number * 100)  # typed as "96 %": Excel stores 0.96
+    return number
+
+
+def _to_decimal(value: object, kind: ValueKind) -> Decimal:
+    """Excel numbers are floats: ``Decimal(repr(v))``, rounded (amounts to øre); text goes through ``amount``."""
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise MoneyError("Tallet kan ikke læses.")
+        try:
+            rounded = Decimal(repr(value)).quantize(ORE if kind is ValueKind.AMOUNT else FINE, rounding=ROUND_HALF_UP)
+        except InvalidOperation as exc:
+            raise MoneyError("Tallet er for stort.") from exc
+        return _trim(rounded)
+    if isinstance(value, str):
+        return amount(_danish_text(value))
+    return amount(value)
+
+
+def _danish_text(text: str) -> str:
+    """Danish text numbers: '1.100.000' is thousands (not 1.1); a typographic minus is a minus."""
+    cleaned = text.strip().replace("\u2212", "-")
+    compact = cleaned.replace("\u00a0", "").replace(" ", "")
+    return compact.replace(".", "") if _DANISH_THOUSANDS.match(compact) else cleaned
+
+
+def _trim(number: Decimal) -> Decimal:
+    """Drop trailing zeros without switching to exponent notation (1100000.00 -> 1100000)."""
+    if number == number.to_integral_value():
+        return number.quantize(Decimal(1))
+    return number.normalize()
+
+
+def _yes_no(value: object, cell: Cell, row: Row, sink: _Sink) -> object | None:
+    if isinstance(value, bool):
+        return value
+    answer = _YES_NO.get(str(value).strip().casefold())
+    if answer is None:
+        sink.flag(row, f"Cellen {cell.coordinate} skal indeholde {YES} eller {NO}, ikke '{value}'.")
+    return answer
+
+
+def _choice(value: object, cell: Cell, row: Row, sink: _Sink) -> object | None:
+    wanted = str(value).strip().casefold()
+    for code, label in row.choices:
+        if wanted in (code.casefold(), label.casefold()):
+            return code
+    options = ", ".join(f"'{label}'" for _, label in row.choices)
+    sink.flag(row, f"Cellen {cell.coordinate}: '{value}' er ikke en af mulighederne {options}.")
+    return None
+
+
+_Parser = Callable[[object, Cell, Row, _Sink], object | None]
+_PARSERS: dict[ValueKind, _Parser] = {
+    ValueKind.TEXT: _text,
+    ValueKind.YEAR: _year,
+    ValueKind.AMOUNT: _number,
+    ValueKind.NUMBER: _number,
+    ValueKind.PERCENT: _number,
+    ValueKind.YES_NO: _yes_no,
+    ValueKind.CHOICE: _choice,
+}
+
+
+# --- from cell values to the public JSON shape ---------------------------------------------------
+
+
+def _assemble(values: Mapping[str, object], sink: _Sink) -> tuple[dict[str, object], dict[int, int]]:
+    """Nest the read values; returns the data and, for service levels, read index -> template index."""
+    data: dict[str, object] = {}
+    for field, value in values.items():
+        if not field.startswith(("costs.", "service.levels[", "occupancy.previous_years[")):
+            _set(data, field, value)
+    previous = [values.get(f"occupancy.previous_years[{i}]") for i in range(2)]
+    while previous and previous[-1] is None:
+        previous.pop()
+    if previous:
+        _set(data, "occupancy.previous_years", previous)
+    levels, level_index = _levels(values)
+    if levels:
+        _set(data, "service.levels", levels)
+    costs = _costs(values, sink)
+    if costs:
+        data["costs"] = costs
+    return data, level_index
+
+
+def _set(data: dict[str, object], field: str, value: object) -> None:
+    *parents, last = field.split(".")
+    node = data
+    for key in parents:
+        child = node.setdefault(key, {})
+        assert isinstance(child, dict)
+        node = child
+    node[last] = value
+
+
+def _levels(values: Mapping[str, object]) -> tuple[list[dict[str, object]], dict[int, int]]:
+    """Filled service levels, empty ones skipped; remembers which template row each came from."""
+    levels: list[dict[str, object]] = []
+    level_index: dict[int, int] = {}
+    for row in VALUE_ROWS:
+        match = _LEVEL_INDEX.match(row.field)
+        if match is None or not row.field.endswith(".name"):
+            continue
+        i = int(match.group(1))
+        level = {
+            key: values[f"service.levels[{i}].{key}"]
+            for key in ("name", "hours_per_week")
+            if f"service.levels[{i}].{key}" in values
+        }
+        if level:
+            level_index[len(levels)] = i
+            levels.append(level)
+    return levels, level_index
+
+
+def _costs(values: Mapping[str, object], sink: _Sink) -> dict[str, object]:
+    costs: dict[str, object] = {}
+    for spec in CATEGORIES:
+        heading = category_row(spec.key)
+        total = values.get(heading.field)
+        lines = {row.field.rsplit(".", 1)[1]: values[row.field] for row in line_rows(spec.key) if row.field in values}
+        if spec.key == PENSION_KEY:
+            value = _pension(total, values.get(f"costs.{PENSION_KEY}.{SALARY_BASIS_LINE}"), heading, sink)
+        elif lines:
+            if total is not None and total != _line_sum(lines):
+                sink.flag(
+                    heading,
+                    f"Kategoriens samlede beløb i {heading.cell} svarer ikke til summen af linjerne. Udfyld enten "
+                    "linjerne eller kun det samlede beløb.",
+                )
+            value = lines
+        else:
+            value = total
+        if value is not None:
+            costs[spec.key] = value
+    return costs
+
+
+def _line_sum(lines: Mapping[str, object]) -> Decimal:
+    return sum((v for v in lines.values() if isinstance(v, Decimal)), Decimal(0))
+
+
+def _pension(total: object, salary: object, heading: Row, sink: _Sink) -> object:
+    """R-TAR-07: actual pension cost, or the salary it is a percentage of; not both."""
+    if salary is None:
+        return total
+    if total is not None:
+        sink.flag(
+            heading,
+            "Angiv enten den faktiske udgift til tjenestemandspension eller lønsummen, ikke begge.",
+            "R-TAR-07",
+        )
+        return total
+    return {SALARY_BASIS_LINE: salary}
+
+
+def _original_field(field: str, level_index: Mapping[int, int]) -> str:
+    """``service.levels[0]`` of the read data may be the template's third level: point at its row."""
+    match = _LEVEL_INDEX.match(field)
+    if match is None:
+        return field
+    i = level_index.get(int(match.group(1)), int(match.group(1)))
+    return f"service.levels[{i}]{field[match.end() :]}"
