@@ -7,6 +7,8 @@ skipping; likewise RAMMEAFTALE_REQUIRE_BROWSER=1 for the headless Chromium tests
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -110,3 +112,34 @@ def clock() -> Clock:
 @pytest.fixture
 def fjordgaarden_json() -> bytes:
     return (FIXTURES / "fjordgaarden-2026.json").read_bytes()
+
+
+@pytest.fixture
+def libreoffice_csv(tmp_path: Path):
+    """Convert an .xlsx file to CSV with headless LibreOffice and return the text (proves it opens there)."""
+    office = shutil.which("soffice") or shutil.which("libreoffice")
+    if office is None:
+        if required("RAMMEAFTALE_REQUIRE_LIBREOFFICE"):
+            pytest.fail("LibreOffice is required but not installed (.ci/run installs libreoffice-calc-nogui)")
+        pytest.skip("LibreOffice is not installed")
+
+    def convert(source: Path) -> str:
+        outdir = tmp_path / "csv"
+        subprocess.run(
+            [
+                office,
+                f"-env:UserInstallation={(tmp_path / 'lo-profile').as_uri()}",
+                "--headless",
+                "--convert-to",
+                "csv:Text - txt - csv (StarCalc):44,34,76",
+                "--outdir",
+                str(outdir),
+                str(source),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=180,
+        )
+        return (outdir / f"{source.stem}.csv").read_text(encoding="utf-8")
+
+    return convert

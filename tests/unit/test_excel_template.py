@@ -241,3 +241,12 @@ def test_cell_for_field_gives_none_for_an_unknown_field() -> None:
 
 def test_the_cost_base_field_points_at_the_preview_cell() -> None:
     assert cell_for_field("costs") == f"{SHEET}!C{PREVIEW_ROW.number}"
+
+
+def test_the_template_opens_in_libreoffice_with_its_danish_labels_and_prefilled_figures(tmp_path, libreoffice_csv):
+    prefill = json.loads((Path(__file__).parents[1] / "fixtures" / "fjordgaarden-2026.json").read_text())
+    source = tmp_path / "skabelon.xlsx"
+    source.write_bytes(write_template(prefill, None, fictitious=True))
+    text = libreoffice_csv(source)
+    assert "Fjordgården" in text
+    assert "11400000" in text.replace(".", "").replace(",", "")
