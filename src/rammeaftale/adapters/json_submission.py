@@ -33,7 +33,7 @@ def read_json_submission(raw: bytes | str) -> tuple[TariffSubmission | None, lis
     return submission, [f.located(json_path(f.field)) for f in findings]
 
 
-def locate_json(findings: tuple[Finding, ...] | list[Finding]) -> list[Finding]:
+def locate_json(findings: list[Finding]) -> list[Finding]:
     return [f if f.source else f.located(json_path(f.field)) for f in findings]
 
 

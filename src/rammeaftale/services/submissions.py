@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from typing import Any
@@ -21,6 +22,7 @@ from rammeaftale.services.errors import Conflict, Forbidden, InvalidSubmission, 
 from rammeaftale.services.serialization import finding_to_data, result_to_data
 
 EDITABLE = ("draft", "returned")
+Locate = Callable[[list[Finding]], list[Finding]]
 PENDING = ("submitted",)
 FINAL = ("approved", "published")
 
@@ -65,17 +67,19 @@ def save_draft(
     submission: TariffSubmission | None,
     reading_findings: list[Finding],
     source: str,
+    locate: Locate = list,
 ) -> tuple[int, Assessment]:
     """Check an uploaded or typed submission; save it as the draft only if it has no errors.
 
-    An input with errors changes nothing (InvalidSubmission carries every finding).
+    An input with errors changes nothing (InvalidSubmission carries every finding). ``locate`` gives
+    each finding the source its user knows (sheet and cell, JSON path), also in what is stored.
     """
     offer, _service = _offer_and_service(uow, actor, service_id)
     if submission is None or has_errors(reading_findings):
-        raise InvalidSubmission("Indberetningen har fejl og er ikke gemt.", reading_findings)
+        raise InvalidSubmission("Indberetningen har fejl og er ikke gemt.", locate(reading_findings))
     submission = with_registry_facts(submission, offer)
     rules, assessment = assess_for_offer(uow, offer, submission, today(clock))
-    findings = [*reading_findings, *assessment.findings]
+    findings = locate([*reading_findings, *assessment.findings])
     if assessment.has_errors or assessment.result is None:
         raise InvalidSubmission("Indberetningen har fejl og er ikke gemt.", findings)
     latest = uow.submissions.latest(service_id, submission.budget_year)

@@ -1,0 +1,250 @@
+"""JSON API (OpenAPI at /api/docs). Thin: parse, call the same services as the pages and the CLI."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+from rammeaftale.adapters.excel.template import write_template
+from rammeaftale.adapters.json_submission import UnreadableInput, locate_json, read_json_submission
+from rammeaftale.domain.money import amount
+from rammeaftale.domain.supplements import ata_price
+from rammeaftale.entrypoints.deps import ActorDep, ClockDep, UowDep, UserDep
+from rammeaftale.services import appendix, compute, cycle, offers, submissions
+from rammeaftale.services.context import today
+from rammeaftale.services.errors import InvalidSubmission
+
+router = APIRouter(tags=["rammeaftale"])
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class Comment(BaseModel):
+    comment: str = ""
+
+
+class Remarks(BaseModel):
+    remarks: str | None = None
+
+
+class Reason(BaseModel):
+    reason: str = ""
+
+
+def _offer_data(o: Any) -> dict[str, Any]:
+    v = o.current
+    return {
+        "id": o.id,
+        "code": o.code,
+        "name": v.name,
+        "operator": {"id": o.operator.id, "name": o.operator.name, "region_code": o.operator.region_code},
+        "legal_basis": v.legal_basis,
+        "target_groups": list(v.target_groups),
+        "kind": v.kind,
+        "category": v.category,
+        "agreed_places": str(v.agreed_places),
+        "physical_places": str(v.physical_places),
+        "status": v.status.value,
+        "enhanced_collaboration": v.enhanced_collaboration,
+        "covered": o.covered,
+        "services": [{"id": s.id, "name": s.name, "tariff_type": s.tariff_type} for s in o.services],
+    }
+
+
+@router.get("/offers")
+def list_offers(
+    uow: UowDep,
+    region: int | None = None,
+    kind: str | None = None,
+    legal_basis: str | None = None,
+    status: str | None = None,
+    q: str = "",
+) -> list[dict[str, Any]]:
+    found = offers.list_offers(uow, offers.OfferFilter(region, None, kind, legal_basis, status, q))
+    return [_offer_data(o) for o in found]
+
+
+@router.get("/offers/{offer_id}")
+def get_offer(offer_id: int, uow: UowDep, actor: ActorDep) -> dict[str, Any]:
+    detail = offers.offer_detail(uow, actor, offer_id)
+    data = _offer_data(detail.offer)
+    data["tariff_history"] = [
+        {"year": p.year, "service": p.service, "tariff": None if p.tariff is None else str(p.tariff), "unit": p.unit}
+        for p in detail.history
+    ]
+    data["trace"] = detail.trace_submission.result["trace"] if detail.trace_submission else []
+    return data
+
+
+@router.get("/services/{service_id}/template", response_class=Response)
+def template(service_id: int, uow: UowDep, actor: UserDep, year: Annotated[int, Query(ge=2000, le=2100)]) -> Response:
+    offer, prefill, last_year = offers.template_prefill(uow, actor, service_id, year)
+    content = write_template(prefill, last_year, fictitious=True)
+    filename = f"takstberegning-{offer.code}-{year}.xlsx"
+    return Response(content, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def _saved(uow: UowDep, submission_id: int) -> dict[str, Any]:
+    row = uow.submissions.get(submission_id)
+    assert row is not None
+    return {
+        "id": row.id,
+        "status": row.status,
+        "version": row.version,
+        "budget_year": row.budget_year,
+        "late": row.late,
+        "result": row.result,
+        "findings": row.findings,
+        "remarks": row.remarks,
+        "decision_comment": row.decision_comment,
+    }
+
+
+JSON_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}}}
+
+
+@router.post("/services/{service_id}/submissions", status_code=201, openapi_extra=JSON_BODY)
+async def submit_json(
+    service_id: int, request: Request, uow: UowDep, actor: UserDep, clock: ClockDep
+) -> dict[str, Any]:
+    """Save a draft from the public JSON shape (docs/tariff-submission-json.md); numbers stay exact."""
+    try:
+        submission, findings = read_json_submission(await request.body())
+    except UnreadableInput as exc:
+        raise InvalidSubmission(str(exc), []) from exc
+    submission_id, _ = submissions.save_draft(uow, actor, clock, service_id, submission, findings, "json", locate_json)
+    return _saved(uow, submission_id)
+
+
+@router.post("/services/{service_id}/submissions/file", status_code=201)
+async def submit_file(
+    service_id: int, uow: UowDep, actor: UserDep, clock: ClockDep, file: Annotated[UploadFile, File()]
+) -> dict[str, Any]:
+    raw = await file.read(compute.MAX_UPLOAD_BYTES + 1)
+    name = file.filename or "indberetning"
+    try:
+        submission, findings, xlsx = compute.read_submission_file(raw, name)
+    except compute.Unreadable as exc:
+        raise InvalidSubmission(str(exc), []) from exc
+    source, locate = ("xlsx" if xlsx else "json"), compute.locator(name, xlsx)
+    submission_id, _ = submissions.save_draft(uow, actor, clock, service_id, submission, findings, source, locate)
+    return _saved(uow, submission_id)
+
+
+@router.get("/submissions/{submission_id}")
+def get_submission(submission_id: int, uow: UowDep, actor: UserDep) -> dict[str, Any]:
+    row = submissions.get_submission(uow, actor, submission_id)
+    return _saved(uow, row.id)
+
+
+@router.post("/submissions/{submission_id}/submit")
+def submit(submission_id: int, body: Remarks, uow: UowDep, actor: UserDep, clock: ClockDep) -> dict[str, Any]:
+    submissions.submit(uow, actor, clock, submission_id, body.remarks)
+    return _saved(uow, submission_id)
+
+
+@router.post("/submissions/{submission_id}/approve")
+def approve(submission_id: int, body: Comment, uow: UowDep, actor: UserDep, clock: ClockDep) -> dict[str, Any]:
+    submissions.approve(uow, actor, clock, submission_id, body.comment)
+    return _saved(uow, submission_id)
+
+
+@router.post("/submissions/{submission_id}/return")
+def return_submission(
+    submission_id: int, body: Comment, uow: UowDep, actor: UserDep, clock: ClockDep
+) -> dict[str, Any]:
+    submissions.return_to_operator(uow, actor, clock, submission_id, body.comment)
+    return _saved(uow, submission_id)
+
+
+@router.post("/tariff/compute", openapi_extra=JSON_BODY)
+async def compute_tariff(request: Request) -> dict[str, Any]:
+    """Price a submission (JSON body) without saving anything; the same output as `rammeaftale tariff compute`."""
+    raw = await request.body()
+    try:
+        computation = compute.compute_file(raw, "indberetning.json")
+    except compute.Unreadable as exc:
+        raise InvalidSubmission(str(exc), []) from exc
+    return computation.to_data()
+
+
+@router.get("/cycle/{region_code}/{year}")
+def cycle_overview(region_code: int, year: int, uow: UowDep, actor: UserDep, clock: ClockDep) -> dict[str, Any]:
+    view = cycle.overview(uow, actor, region_code, year, today(clock))
+    return {
+        "region_code": view.region_code,
+        "year": view.year,
+        "deadline": view.deadline.isoformat(),
+        "days_to_deadline": view.days_to_deadline,
+        "missing_operators": view.missing_operators,
+        "operators": [
+            {
+                "operator": o.operator,
+                "submitted": o.count("submitted", "approved", "published"),
+                "approved": o.count("approved", "published"),
+                "missing": o.count("missing", "draft", "returned"),
+                "late": o.late,
+                "services": [s.__dict__ for s in o.services],
+            }
+            for o in view.operators
+        ],
+    }
+
+
+@router.post("/appendices/{region_code}/{year}/publish", status_code=201)
+def publish(region_code: int, year: int, body: Reason, uow: UowDep, actor: UserDep, clock: ClockDep) -> dict[str, Any]:
+    version = appendix.publish(uow, actor, clock, region_code, year, body.reason)
+    return {"region_code": region_code, "year": year, "version": version}
+
+
+@router.get("/appendices/{region_code}/{year}")
+def get_appendix(region_code: int, year: int, uow: UowDep, version: int | None = None) -> dict[str, Any]:
+    a = appendix.load_appendix(uow, region_code, year, version)
+
+    def s(v: Decimal | None) -> str | None:
+        return None if v is None else str(v)
+
+    return {
+        "region_code": a.region_code,
+        "region_name": a.region_name,
+        "year": a.year,
+        "version": a.version,
+        "published_on": a.published_on.isoformat() if a.published_on else None,
+        "missing_operators": list(a.missing_operators),
+        "fictitious": a.fictitious,
+        "rows": [
+            {
+                "operator": r.operator,
+                "offer": r.offer,
+                "offer_id": r.offer_id,
+                "legal_basis": r.legal_basis,
+                "target_group": r.target_group,
+                "service": r.service,
+                "places": s(r.places),
+                "occupancy_pct": s(r.occupancy_pct),
+                "tariff": s(r.tariff),
+                "unit": r.unit,
+                "annual_tariff_per_place": s(r.annual_tariff_per_place),
+                "direct_support_hours_per_week": s(r.direct_support_hours_per_week),
+                "change_pct": s(r.change_pct),
+            }
+            for r in a.rows
+        ],
+    }
+
+
+@router.get("/ata")
+def ata(
+    hourly_cost: str, absence: str, time_coefficient: str, variable_costs: str = "0.05", hours: str = "1"
+) -> dict[str, str]:
+    """R-SUP-02: the ATA hourly rate; fractions as decimals (0.30 for 30 %)."""
+    try:
+        price = ata_price(
+            amount(hourly_cost), amount(absence), amount(time_coefficient), amount(variable_costs), amount(hours)
+        )
+    except ValueError as exc:
+        raise InvalidSubmission(f"Ugyldigt input: {exc}", []) from exc
+    return {"hourly_rate": str(price.hourly_rate), "amount": str(price.amount)}

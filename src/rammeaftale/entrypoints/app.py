@@ -1,0 +1,71 @@
+"""The web application: JSON API under /api and Danish pages, one FastAPI app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
+from starlette.middleware.sessions import SessionMiddleware
+
+from rammeaftale.adapters.db.engine import make_engine
+from rammeaftale.entrypoints.api import routes as api_routes
+from rammeaftale.entrypoints.deps import NotLoggedIn
+from rammeaftale.entrypoints.settings import load_settings
+from rammeaftale.entrypoints.web import pages
+from rammeaftale.entrypoints.web.templating import templates
+from rammeaftale.services.context import Clock, system_clock
+from rammeaftale.services.errors import Conflict, Forbidden, InvalidSubmission, NotFound, UseCaseError
+from rammeaftale.services.serialization import finding_to_data
+
+STATIC = Path(__file__).parent / "web" / "static"
+STATUS = {NotFound: 404, Forbidden: 403, Conflict: 409, InvalidSubmission: 422}
+
+
+def create_app(engine: Engine | None = None, clock: Clock = system_clock) -> FastAPI:
+    settings = load_settings()
+    app = FastAPI(
+        title="Rammeaftale API",
+        description="Takster, takstindberetninger og takstbilag for rammeaftaler på det specialiserede socialområde.",
+        version="0.1.0",
+        docs_url="/api/docs",
+        openapi_url="/api/openapi.json",
+        redoc_url=None,
+    )
+    app.state.engine = engine or make_engine()
+    app.state.clock = clock
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie="rammeaftale_session",
+        same_site="lax",
+        https_only=settings.production,
+        max_age=8 * 3600,
+    )
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(api_routes.router, prefix="/api")
+    app.include_router(pages.router)
+    app.add_exception_handler(UseCaseError, _use_case_error)  # type: ignore[arg-type]
+    return app
+
+
+def _status(exc: UseCaseError) -> int:
+    for kind, status in STATUS.items():
+        if isinstance(exc, kind):
+            return status
+    return 400
+
+
+async def _use_case_error(request: Request, exc: UseCaseError) -> Response:
+    """Typed use-case errors to HTTP in one place: JSON for the API, a Danish page for people."""
+    status = _status(exc)
+    findings = [finding_to_data(f) for f in exc.findings] if isinstance(exc, InvalidSubmission) else []
+    if request.url.path.startswith("/api"):
+        return JSONResponse({"detail": exc.message, "findings": findings}, status_code=status)
+    if isinstance(exc, NotLoggedIn):
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+    return templates.TemplateResponse(
+        request, "error.html", {"message": exc.message, "findings": findings, "status": status}, status_code=status
+    )

@@ -1,0 +1,18 @@
+"""The Danish pages (server-rendered, plain HTML forms): one router made of the page modules."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from rammeaftale.entrypoints.web import (
+    pages_appendix,
+    pages_ata,
+    pages_auth,
+    pages_cycle,
+    pages_offers,
+    pages_submissions,
+)
+
+router = APIRouter(include_in_schema=False)
+for module in (pages_auth, pages_offers, pages_submissions, pages_cycle, pages_appendix, pages_ata):
+    router.include_router(module.router)

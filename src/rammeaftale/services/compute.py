@@ -1,0 +1,77 @@
+"""Price a submission file on its own, without a database (CLI `tariff compute`, API /tariff/compute)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from rammeaftale.adapters.excel.reader import locate_xlsx, read_template
+from rammeaftale.adapters.excel.safety import UnsafeUpload
+from rammeaftale.adapters.json_submission import UnreadableInput, locate_json, read_json_submission
+from rammeaftale.adapters.rulesets import UnknownRuleSet, get_ruleset
+from rammeaftale.domain.findings import Finding, Severity, has_errors
+from rammeaftale.domain.submission import TariffSubmission
+from rammeaftale.domain.validation import assess
+from rammeaftale.services.serialization import finding_to_data, result_to_data
+
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+
+
+class Unreadable(ValueError):
+    """The file is not a submission at all (exit code 2)."""
+
+
+def is_xlsx(filename: str, raw: bytes) -> bool:
+    return filename.lower().endswith((".xlsx", ".xlsm", ".xls")) or raw[:2] == b"PK"
+
+
+def read_submission_file(raw: bytes, filename: str) -> tuple[TariffSubmission | None, list[Finding], bool]:
+    """Read an XLSX template or a JSON file; returns the submission, findings and whether it was XLSX."""
+    try:
+        if is_xlsx(filename, raw):
+            submission, findings = read_template(raw, filename)
+            return submission, findings, True
+        submission, findings = read_json_submission(raw)
+        return submission, findings, False
+    except (UnsafeUpload, UnreadableInput) as exc:
+        raise Unreadable(str(exc)) from exc
+
+
+@dataclass(frozen=True)
+class Computation:
+    result: dict[str, Any] | None
+    findings: list[Finding]
+
+    @property
+    def ok(self) -> bool:
+        return not has_errors(self.findings)
+
+    def to_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = dict(self.result or {"services": []})
+        data["findings"] = [finding_to_data(f) for f in self.findings]
+        return data
+
+
+def compute_file(raw: bytes, filename: str) -> Computation:
+    submission, findings, xlsx = read_submission_file(raw, filename)
+    if submission is None:
+        return Computation(None, findings)
+    try:
+        rules = get_ruleset(submission.ruleset_id)
+    except UnknownRuleSet as exc:
+        findings.append(Finding("R-CYC-02", Severity.ERROR, str(exc), "ruleset"))
+        return Computation(None, _locate(findings, filename, xlsx))
+    assessment = assess(submission, rules)
+    findings = _locate([*findings, *assessment.findings], filename, xlsx)
+    result = result_to_data(assessment.result) if assessment.result is not None and not has_errors(findings) else None
+    return Computation(result, findings)
+
+
+def locator(filename: str, xlsx: bool) -> Callable[[list[Finding]], list[Finding]]:
+    """How findings of this file are pointed out: sheet and cell for XLSX, a JSON path for JSON."""
+    return (lambda findings: locate_xlsx(findings, filename)) if xlsx else locate_json
+
+
+def _locate(findings: list[Finding], filename: str, xlsx: bool) -> list[Finding]:
+    return locator(filename, xlsx)(findings)

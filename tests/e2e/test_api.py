@@ -1,0 +1,101 @@
+"""The JSON API over HTTP (in process), with the same services as the pages and the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from rammeaftale.demo import load_demo
+from rammeaftale.entrypoints.app import create_app
+from tests.conftest import fixed_clock
+
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "fjordgaarden-2026.json"
+
+
+@pytest.fixture
+def client(sqlite_engine):
+    load_demo(sqlite_engine)
+    return TestClient(create_app(sqlite_engine, fixed_clock()))
+
+
+def fjordgaarden(client) -> dict:
+    return next(o for o in client.get("/api/offers", params={"q": "Fjordgården"}).json())
+
+
+def body_2027(**changes) -> bytes:
+    data = json.loads(FIXTURE.read_text())
+    data.update(ruleset="nordjylland-2027-2028", budget_year=2027, **changes)
+    return json.dumps(data).encode()
+
+
+def test_offers_are_public_and_filterable(client):
+    offers = client.get("/api/offers", params={"region": 1082, "kind": "day"}).json()
+    assert [o["name"] for o in offers] == ["Vestervang"]
+
+
+def test_offer_detail_has_history_and_a_trace_with_rule_ids(client):
+    detail = client.get(f"/api/offers/{fjordgaarden(client)['id']}").json()
+    assert {"year": 2026, "tariff": "2070.25"}.items() <= next(
+        h for h in detail["tariff_history"] if h["year"] == 2026
+    ).items()
+    assert any(step["rule_id"] == "R-TAR-03" for step in detail["trace"])
+
+
+def test_compute_needs_no_login_and_keeps_amounts_exact(client):
+    response = client.post("/api/tariff/compute", content=FIXTURE.read_bytes())
+    assert response.status_code == 200
+    assert response.json()["services"][0]["daily_tariff"] == "2070.25"
+
+
+def test_submissions_need_a_login(client):
+    service_id = fjordgaarden(client)["services"][0]["id"]
+    assert client.post(f"/api/services/{service_id}/submissions", content=body_2027()).status_code == 403
+
+
+def test_operator_saves_submits_and_secretariat_approves_and_publishes(client):
+    service_id = fjordgaarden(client)["services"][0]["id"]
+    operator, secretariat = ("drift.aalborg", "demo1234"), ("sekretariat.nord", "demo1234")
+    bad = client.post(
+        f"/api/services/{service_id}/submissions",
+        content=body_2027(occupancy={"percent": "80", "method": "expected", "reason": "x"}),
+        auth=operator,
+    )
+    assert bad.status_code == 422
+    assert bad.json()["findings"][0]["source"] == "$.occupancy.percent"
+    saved = client.post(f"/api/services/{service_id}/submissions", content=body_2027(), auth=operator)
+    assert saved.status_code == 201, saved.text
+    submission_id = saved.json()["id"]
+    assert saved.json()["result"]["services"][0]["tariff"] == "2070.25"
+    assert (
+        client.post(f"/api/submissions/{submission_id}/submit", json={}, auth=operator).json()["status"] == "submitted"
+    )
+    assert client.post(f"/api/submissions/{submission_id}/approve", json={}, auth=operator).status_code == 403
+    assert client.get(f"/api/submissions/{submission_id}", auth=("drift.hjoerring", "demo1234")).status_code == 404
+    assert (
+        client.post(f"/api/submissions/{submission_id}/approve", json={}, auth=secretariat).json()["status"]
+        == "approved"
+    )
+    assert client.post("/api/appendices/1081/2027/publish", json={}, auth=secretariat).status_code == 201
+    appendix = client.get("/api/appendices/1081/2027").json()
+    assert "Fjordgården" in {r["offer"] for r in appendix["rows"]}
+    assert "Aalborg Kommune" not in appendix["missing_operators"]
+
+
+def test_cycle_overview_is_for_the_regions_secretariat_only(client):
+    assert client.get("/api/cycle/1081/2027", auth=("sekretariat.nord", "demo1234")).status_code == 200
+    assert client.get("/api/cycle/1081/2027", auth=("sekretariat.midt", "demo1234")).status_code == 404
+    assert client.get("/api/cycle/1081/2027", auth=("koeb.thisted", "demo1234")).status_code == 403
+
+
+def test_ata_endpoint(client):
+    response = client.get(
+        "/api/ata", params={"hourly_cost": "220", "absence": "0.30", "time_coefficient": "0.40", "hours": "10.5"}
+    )
+    assert response.json() == {"hourly_rate": "385.00", "amount": "4042.50"}
+
+
+def test_openapi_schema_is_served(client):
+    assert client.get("/api/openapi.json").json()["info"]["title"] == "Rammeaftale API"
