@@ -6,31 +6,17 @@ import copy
 from typing import Any
 
 from rammeaftale.adapters.rulesets import get_ruleset
+from rammeaftale.demo import FJORDGAARDEN_2026
 from rammeaftale.domain.rules import RuleSet
 from rammeaftale.domain.submission import TariffSubmission, build_submission
 
+# The handbook's § 6.5 example: the same figures the demo publishes for Fjordgården 2026.
 FJORDGAARDEN: dict[str, Any] = {
     "ruleset": "nordjylland-2025-2026",
     "budget_year": 2026,
     "offer": {"name": "Fjordgården", "kind": "24h", "new": False, "places": 24},
     "occupancy": {"percent": "96", "method": "expected", "reason": "Venteliste"},
-    "costs": {
-        "personnel": {
-            "top_management": 1100000,
-            "citizen_related_staff": 11400000,
-            "temporary_staff": 500000,
-            "technical_staff": 900000,
-        },
-        "civil_servant_pension": 100000,
-        "activities": 600000,
-        "administration": {"local": 450000, "central_overhead": 700000, "supervision_fee": 60000},
-        "competence_development": 150000,
-        "property": {"maintenance": 300000, "insurance_taxes_utilities": 540000},
-        "depreciation": {"buildings": 420000, "equipment": 80000},
-        "financing_income": 10000,
-        "financing_costs": {"property": 310000, "other_capital": 20000, "working_capital": 40000},
-        "regulation": -250000,
-    },
+    "costs": FJORDGAARDEN_2026,
     "direct_support_hours_per_year": 43000,
 }
 
