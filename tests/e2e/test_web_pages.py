@@ -196,13 +196,16 @@ def test_appendix_index_and_page_are_public_and_downloadable(site: Site) -> None
     assert site.client.get("/takstbilag/1081/2031").status_code == 404
 
 
-def test_ata_page_computes_the_handbook_example_from_danish_input(site: Site) -> None:
+def test_r_sup_02_r_sup_03_r_sup_04_ata_page_computes_the_handbook_example_and_says_when_to_tell_the_buyer(
+    site: Site,
+) -> None:
     form = {"hourly_cost": "220", "absence": "30", "time_coefficient": "40", "variable_costs": "5", "hours": "10,5"}
     page = site.client.post("/ata", data=form)
     assert page.status_code == 200
     assert "385,00 kr." in page.text  # R-SUP-02: 220 × 1,75
     assert "4.042,50 kr." in page.text
     assert "R-SUP-03" in page.text
+    assert "R-SUP-04" in page.text and "Køberkommunen skal have besked" in page.text
 
 
 def test_ata_page_accepts_thousands_separators_and_explains_bad_input(site: Site) -> None:

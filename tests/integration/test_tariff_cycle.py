@@ -80,7 +80,7 @@ def test_an_invalid_submission_saves_nothing_and_reports_every_finding(demo):
         assert uow.submissions.latest(fjordgaarden_service(demo), 2027) is None
 
 
-def test_full_cycle_draft_submit_approve_publish_with_audit(demo):
+def test_r_cyc_03_full_cycle_draft_submit_approve_publish_with_audit(demo):
     operator = login(demo, "drift.aalborg")
     secretariat = login(demo, "sekretariat.nord")
     submission_id, assessment = draft_2027(demo, operator)

@@ -85,3 +85,27 @@ def test_r_sup_02_variable_costs_come_from_the_rule_set():
 
 def test_danish_thousand_separators_without_decimals_are_thousands():
     assert amount("1.100.000") == Decimal("1100000")
+
+
+@pytest.mark.parametrize(
+    ("ruleset_id", "parameter", "expected"),
+    [
+        ("midtjylland-2023-2024", "accounts_deadline", (5, 1)),  # R-CYC-01
+        ("nordjylland-2025-2026", "closure_hearing_months", 1),  # R-GOV-02
+        ("nordjylland-2025-2026", "new_offer_loss_spread_years", 3),  # R-NEW-02
+        ("midtjylland-2023-2024", "tariff_pact", True),  # R-PACT-01
+        ("nordjylland-2025-2026", "notice_extra_months", 1),  # R-SET-05
+        ("nordjylland-2025-2026", "substitution_notice_days", 14),  # R-SET-07
+        ("nordjylland-2025-2026", "respite_billed_by", "granted_days"),  # R-SET-09
+        ("nordjylland-2025-2026", "payment_days", 30),  # R-SET-11 (KL standard contract)
+        ("midtjylland-2023-2024", "payment_days", 14),  # R-SET-11 (Midtjylland)
+        ("nordjylland-2025-2026", "normal_working_time", "hverdage 06:00-17:00"),  # R-SUP-03
+        ("nordjylland-2025-2026", "reserve_use_years", 5),  # R-SUR-02
+        ("nordjylland-2025-2026", "deficit_own_pct", Decimal(5)),  # R-SUR-04
+        ("nordjylland-2025-2026", "excess_due_years", 2),  # R-SUR-03, R-SUR-05
+    ],
+)
+def test_r_cyc_01_r_gov_02_r_new_02_r_pact_01_r_set_05_r_set_07_r_set_09_r_set_11_r_sup_03_r_sur_02_r_sur_04_r_sur_05_rule_set_values_match_the_handbook(
+    ruleset_id, parameter, expected
+):
+    assert get_ruleset(ruleset_id).parameters[parameter].value == expected

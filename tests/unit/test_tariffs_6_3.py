@@ -51,7 +51,7 @@ def test_r_tar_07_pension_from_salary_uses_the_rule_sets_25_percent():
     assert cost_base(by_salary, nordjylland()) == Decimal("17410000")
 
 
-def test_r_tar_12_direct_support_hours_per_place_per_week():
+def test_r_tar_12_r_neg_01_every_tariff_states_its_negotiable_direct_support_hours_per_week():
     assert direct_support_hours_per_week(Decimal(43000), Decimal("8409.6")) == Decimal("35.79")
     assert compute_tariffs(make_submission(), nordjylland()).main.direct_support_hours_per_place_per_week == Decimal(
         "35.79"
@@ -106,7 +106,7 @@ def test_individual_tariff_has_no_published_price_but_shows_the_composition():
     )
 
 
-def test_r_obj_01_objective_financing_shares_the_whole_base_per_year():
+def test_r_obj_01_r_obj_03_objective_financing_is_a_yearly_amount_not_a_per_use_tariff():
     s = make_submission(service={"name": "Trækningsret", "type": "objective_financing"})
     result = compute_tariffs(s, nordjylland())
     assert result.main.tariff == Decimal("17410000")

@@ -155,3 +155,10 @@ def test_the_canonical_json_of_a_submission_reads_back_to_the_same_submission():
     original = make_submission(costs={"civil_servant_pension": {"salary_basis": 400000}})
     again, findings = build_submission(submission_to_data(original))
     assert findings == [] and again == original
+
+
+def test_r_sur_05_an_excess_deficit_due_this_year_must_raise_the_tariff():
+    missing = make_submission(costs={"regulation": 0}, regulation_due="220000")
+    included = make_submission(costs={"regulation": 220000}, regulation_due="220000")
+    assert ("R-SUR-03", Severity.ERROR) in rule_ids(assess(missing, nordjylland()))
+    assert assess(included, nordjylland()).findings == ()
