@@ -99,3 +99,32 @@ def test_ata_endpoint(client):
 
 def test_openapi_schema_is_served(client):
     assert client.get("/api/openapi.json").json()["info"]["title"] == "Rammeaftale API"
+
+
+def test_offer_changes_are_effective_dated_through_the_api(client):
+    offer_id = fjordgaarden(client)["id"]
+    body = {"valid_from": "2027-01-01", "reason": "DAS-beslutning", "agreed_places": "26"}
+    assert client.post(f"/api/offers/{offer_id}/versions", json=body).status_code == 403
+    changed = client.post(f"/api/offers/{offer_id}/versions", json=body, auth=("drift.aalborg", "demo1234"))
+    assert changed.status_code == 201, changed.text
+    versions = changed.json()["versions"]
+    assert [(v["valid_from"], v["valid_to"]) for v in versions] == [("2023-01-01", "2027-01-01"), ("2027-01-01", None)]
+
+
+def test_an_approved_submission_is_corrected_by_a_new_version_with_a_reason(client):
+    service_id = fjordgaarden(client)["services"][0]["id"]
+    operator, secretariat = ("drift.aalborg", "demo1234"), ("sekretariat.nord", "demo1234")
+    first = client.post(f"/api/services/{service_id}/submissions", content=body_2027(), auth=operator).json()["id"]
+    client.post(f"/api/submissions/{first}/submit", json={}, auth=operator)
+    client.post(f"/api/submissions/{first}/approve", json={}, auth=secretariat)
+    again = client.post(f"/api/services/{service_id}/submissions", content=body_2027(), auth=operator)
+    assert again.status_code == 409
+    corrected = client.post(
+        f"/api/submissions/{first}/corrections",
+        params={"reason": "Forkert husleje"},
+        content=body_2027(),
+        auth=operator,
+    )
+    assert corrected.status_code == 201, corrected.text
+    assert corrected.json()["version"] == 2 and corrected.json()["status"] == "draft"
+    assert client.get(f"/api/submissions/{first}", auth=operator).json()["status"] == "approved"

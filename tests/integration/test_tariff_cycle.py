@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -10,10 +10,12 @@ from sqlalchemy import inspect
 
 from rammeaftale.adapters.db.uow import UnitOfWork
 from rammeaftale.demo import load_demo
+from rammeaftale.domain.registry import version_at
 from rammeaftale.domain.submission import build_submission
 from rammeaftale.services import appendix, cycle, submissions
 from rammeaftale.services.auth import authenticate
 from rammeaftale.services.errors import Conflict, Forbidden, InvalidSubmission, NotFound
+from rammeaftale.services.registry import change_offer
 from tests.conftest import fixed_clock
 from tests.unit.factories import submission_data
 
@@ -195,3 +197,29 @@ def test_only_the_regions_secretariat_publishes(demo):
         appendix.publish(uow, login(demo, "sekretariat.midt"), NOW, 1081, 2026, "x")
     with UnitOfWork(demo) as uow, pytest.raises(Forbidden):
         appendix.publish(uow, login(demo, "koeb.thisted"), NOW, 1081, 2026, "x")
+
+
+def test_a_change_of_places_is_a_new_version_and_the_past_is_kept(demo):
+    operator = login(demo, "drift.aalborg")
+    with UnitOfWork(demo) as uow:
+        offer = uow.offers.by_code("N-851-01")
+        assert offer is not None
+        change_offer(uow, operator, NOW, offer.id, date(2027, 1, 1), "DAS-beslutning 12-12-2026", agreed_places=26)
+    with UnitOfWork(demo) as uow:
+        versions = uow.offers.versions(offer.id)
+        current = uow.offers.get(offer.id)
+        changes = uow.audit.for_entity("offer", str(offer.id))
+    assert current is not None and current.current.agreed_places == Decimal(26)
+    assert version_at(versions, date(2026, 6, 1)).agreed_places == Decimal(24)  # type: ignore[union-attr]
+    assert version_at(versions, date(2027, 6, 1)).agreed_places == Decimal(26)  # type: ignore[union-attr]
+    assert changes[-1].action == "offer.changed" and changes[-1].data["before"] == {"agreed_places": "24.00"}
+
+
+def test_another_operator_cannot_change_an_offer_and_a_change_needs_a_reason(demo):
+    with UnitOfWork(demo) as uow:
+        offer = uow.offers.by_code("N-851-01")
+        assert offer is not None
+        with pytest.raises(Forbidden):
+            change_offer(uow, login(demo, "drift.hjoerring"), NOW, offer.id, date(2027, 1, 1), "x", agreed_places=1)
+        with pytest.raises(InvalidSubmission):
+            change_offer(uow, login(demo, "sekretariat.nord"), NOW, offer.id, date(2027, 1, 1), " ", agreed_places=1)

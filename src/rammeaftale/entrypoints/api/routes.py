@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -14,7 +15,7 @@ from rammeaftale.adapters.json_submission import UnreadableInput, locate_json, r
 from rammeaftale.domain.money import amount
 from rammeaftale.domain.supplements import ata_price
 from rammeaftale.entrypoints.deps import ActorDep, ClockDep, UowDep, UserDep
-from rammeaftale.services import appendix, compute, cycle, offers, submissions
+from rammeaftale.services import appendix, compute, cycle, offers, registry, submissions
 from rammeaftale.services.context import today
 from rammeaftale.services.errors import InvalidSubmission
 
@@ -32,6 +33,25 @@ class Remarks(BaseModel):
 
 class Reason(BaseModel):
     reason: str = ""
+
+
+class OfferChange(BaseModel):
+    """A new effective-dated version of an offer; only the fields given change."""
+
+    valid_from: date
+    reason: str
+    name: str | None = None
+    legal_basis: str | None = None
+    target_groups: list[str] | None = None
+    kind: str | None = None
+    category: int | None = None
+    agreed_places: Decimal | None = None
+    physical_places: Decimal | None = None
+    status: str | None = None
+    opening_date: date | None = None
+    closing_date: date | None = None
+    enhanced_collaboration: bool | None = None
+    address: str | None = None
 
 
 def _offer_data(o: Any) -> dict[str, Any]:
@@ -76,7 +96,25 @@ def get_offer(offer_id: int, uow: UowDep, actor: ActorDep) -> dict[str, Any]:
         for p in detail.history
     ]
     data["trace"] = detail.trace_submission.result["trace"] if detail.trace_submission else []
+    data["versions"] = [
+        {
+            "valid_from": v.valid_from.isoformat(),
+            "valid_to": v.valid_to.isoformat() if v.valid_to else None,
+            "agreed_places": str(v.agreed_places),
+            "status": v.status.value,
+            "reason": v.reason,
+        }
+        for v in detail.versions
+    ]
     return data
+
+
+@router.post("/offers/{offer_id}/versions", status_code=201)
+def change_offer(offer_id: int, body: OfferChange, uow: UowDep, actor: UserDep, clock: ClockDep) -> dict[str, Any]:
+    """Record a change from a date; the version before it is kept (effective-dated history)."""
+    changes = body.model_dump(exclude_none=True, exclude={"valid_from", "reason"})
+    registry.change_offer(uow, actor, clock, offer_id, body.valid_from, body.reason, **changes)
+    return get_offer(offer_id, uow, actor)
 
 
 @router.get("/services/{service_id}/template", response_class=Response)
@@ -158,6 +196,21 @@ def return_submission(
 ) -> dict[str, Any]:
     submissions.return_to_operator(uow, actor, clock, submission_id, body.comment)
     return _saved(uow, submission_id)
+
+
+@router.post("/submissions/{submission_id}/corrections", status_code=201, openapi_extra=JSON_BODY)
+async def correct(
+    submission_id: int, request: Request, reason: str, uow: UowDep, actor: UserDep, clock: ClockDep
+) -> dict[str, Any]:
+    """Correct an approved submission: a new version with a reason (the approved one never changes)."""
+    try:
+        submission, findings = read_json_submission(await request.body())
+    except UnreadableInput as exc:
+        raise InvalidSubmission(str(exc), []) from exc
+    if submission is None or findings:
+        raise InvalidSubmission("Rettelsen har fejl og er ikke gemt.", findings)
+    new_id = submissions.correct(uow, actor, clock, submission_id, submission, reason, "json")
+    return _saved(uow, new_id)
 
 
 @router.post("/tariff/compute", openapi_extra=JSON_BODY)
