@@ -417,3 +417,32 @@ def form_values(page: str) -> dict[str, str]:
         option = re.search(r'<option value="([^"]*)" selected', body) or re.search(r'<option value="([^"]*)"', body)
         values[name] = option.group(1) if option else ""
     return values
+
+
+def test_an_operator_corrects_a_published_submission_by_a_new_version_with_a_reason(site: Site) -> None:
+    _, service_id = site.ids("N-851-01")
+    with UnitOfWork(site.engine) as uow:
+        published = uow.submissions.latest(service_id, 2026)
+        assert published is not None and published.status == "published"
+        payload = json.dumps(published.payload).encode()
+    site.login("drift.aalborg")
+    page = site.client.get(f"/indberetninger/{published.id}")
+    assert "Opret rettelse" in page.text
+    token = site.token(f"/indberetninger/{published.id}")
+    files = {"fil": ("rettelse.json", payload, "application/json")}
+    no_reason = site.client.post(
+        f"/indberetninger/{published.id}/ret", data={"csrf_token": token, "reason": ""}, files=files
+    )
+    assert no_reason.status_code == 422 and "begrundelse" in no_reason.text
+    done = site.client.post(
+        f"/indberetninger/{published.id}/ret",
+        data={"csrf_token": token, "reason": "Forkert husleje"},
+        files=files,
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    with UnitOfWork(site.engine) as uow:
+        original = uow.submissions.get(published.id)
+        correction = uow.submissions.latest(service_id, 2026)
+    assert original is not None and original.status == "published"
+    assert correction is not None and correction.supersedes_id == published.id and correction.status == "draft"

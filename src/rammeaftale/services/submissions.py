@@ -220,6 +220,7 @@ def correct(
     submission: TariffSubmission,
     reason: str,
     source: str,
+    locate: Locate = list,
 ) -> int:
     """An approved or published submission never changes: a correction is a new draft version with a reason."""
     if not reason.strip():
@@ -232,7 +233,7 @@ def correct(
     submission = with_registry_facts(submission, offer)
     rules, assessment = assess_for_offer(uow, offer, submission, today(clock))
     if assessment.has_errors or assessment.result is None:
-        raise InvalidSubmission("Rettelsen har fejl og er ikke gemt.", list(assessment.findings))
+        raise InvalidSubmission("Rettelsen har fejl og er ikke gemt.", locate(list(assessment.findings)))
     row = _store(
         uow,
         actor,

@@ -252,6 +252,7 @@ def _submission_page(
     findings: list[Finding] | None = None,
     remarks: str | None = None,
     comment: str = "",
+    reason: str = "",
     status_code: int = 200,
 ) -> HTMLResponse:
     actor = viewer.actor
@@ -271,6 +272,8 @@ def _submission_page(
         "findings": findings_data(findings) if findings is not None else None,
         "remarks": row.remarks if remarks is None else remarks,
         "comment": comment,
+        "reason": reason,
+        "may_correct": can_manage_offer_submissions(actor, offer) and row.status in submissions.FINAL,
         "may_submit": can_manage_offer_submissions(actor, offer) and row.status in submissions.EDITABLE,
         "may_decide": is_region_secretariat and row.status in submissions.PENDING and row.submitted_by != actor.user_id,
         "people": {
@@ -344,3 +347,39 @@ def return_to_operator(
             request, uow, viewer, submission_id, message=exc.message, comment=comment, status_code=422
         )
     return see_other(f"/indberetninger/{submission_id}")
+
+
+@router.post("/indberetninger/{submission_id}/ret", response_class=HTMLResponse, dependencies=CSRF)
+def correct(
+    submission_id: int,
+    request: Request,
+    uow: UowDep,
+    viewer: ViewerDep,
+    actor: UserDep,
+    clock: ClockDep,
+    fil: Annotated[UploadFile, File(description="Rettet takstberegningsskema (.xlsx eller JSON)")],
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    """An approved submission is corrected by a new version with a reason; the approved one stays."""
+    filename = re.split(r"[\\/]", fil.filename or "rettelse")[-1][:120]
+    raw = fil.file.read(compute.MAX_UPLOAD_BYTES + 1)
+    try:
+        submission, reading, xlsx = compute.read_submission_file(raw, filename)
+        if submission is None or reading:
+            raise InvalidSubmission("Rettelsen har fejl og er ikke gemt.", compute.locator(filename, xlsx)(reading))
+        source, locate = ("xlsx" if xlsx else "json"), compute.locator(filename, xlsx)
+        new_id = submissions.correct(uow, actor, clock, submission_id, submission, reason, source, locate)
+    except compute.Unreadable as exc:
+        return _submission_page(request, uow, viewer, submission_id, message=str(exc), reason=reason, status_code=422)
+    except InvalidSubmission as exc:
+        return _submission_page(
+            request,
+            uow,
+            viewer,
+            submission_id,
+            message=exc.message,
+            findings=exc.findings,
+            reason=reason,
+            status_code=422,
+        )
+    return see_other(f"/indberetninger/{new_id}")
