@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from rammeaftale.adapters.db.uow import UnitOfWork
 from rammeaftale.demo import load_demo
 from rammeaftale.entrypoints.app import create_app
 from tests.conftest import fixed_clock
+from tests.unit.test_excel_safety import HOSTILE
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "fjordgaarden-2026.json"
 
@@ -128,3 +130,18 @@ def test_an_approved_submission_is_corrected_by_a_new_version_with_a_reason(clie
     assert corrected.status_code == 201, corrected.text
     assert corrected.json()["version"] == 2 and corrected.json()["status"] == "draft"
     assert client.get(f"/api/submissions/{first}", auth=operator).json()["status"] == "approved"
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE), ids=sorted(HOSTILE))
+def test_a_hostile_upload_over_http_is_refused_with_a_danish_4xx_and_saves_nothing(client, case):
+    service_id = fjordgaarden(client)["services"][0]["id"]
+    make, _ = HOSTILE[case]
+    response = client.post(
+        f"/api/services/{service_id}/submissions/file",
+        files={"file": ("indberetning.xlsx", make(), "application/octet-stream")},
+        auth=("drift.aalborg", "demo1234"),
+    )
+    assert 400 <= response.status_code < 500
+    assert response.json()["detail"]
+    with UnitOfWork(client.app.state.engine) as uow:
+        assert uow.submissions.latest(service_id, 2027) is None
