@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench screenshots clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -23,6 +23,9 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
+
+screenshots: $(STAMP)
+	RAMMEAFTALE_UPDATE_SCREENSHOTS=1 RAMMEAFTALE_REQUIRE_BROWSER=1 $(BIN)/python -m pytest tests/e2e/test_browser_cycle.py
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import inspect
 
 from rammeaftale.adapters.db.uow import UnitOfWork
+from rammeaftale.adapters.json_submission import locate_json
 from rammeaftale.demo import load_demo
 from rammeaftale.domain.registry import version_at
 from rammeaftale.domain.submission import build_submission
@@ -223,3 +224,25 @@ def test_another_operator_cannot_change_an_offer_and_a_change_needs_a_reason(dem
             change_offer(uow, login(demo, "drift.hjoerring"), NOW, offer.id, date(2027, 1, 1), "x", agreed_places=1)
         with pytest.raises(InvalidSubmission):
             change_offer(uow, login(demo, "sekretariat.nord"), NOW, offer.id, date(2027, 1, 1), " ", agreed_places=1)
+
+
+def test_findings_keep_their_source_when_the_submission_is_submitted(demo):
+    operator = login(demo, "drift.aalborg")
+    data = submission_data(ruleset="nordjylland-2027-2028", budget_year=2027)
+    submission, reading = build_submission(data)
+    with UnitOfWork(demo) as uow:
+        submission_id, _ = submissions.save_draft(
+            uow, operator, NOW, fjordgaarden_service(demo), submission, reading, "json", locate_json
+        )
+    with UnitOfWork(demo) as uow:
+        submissions.submit(uow, operator, NOW, submission_id)
+        row = uow.submissions.get(submission_id)
+    assert row is not None
+    assert [(f["rule_id"], f["source"]) for f in row.findings] == [("R-CYC-02", "$.budget_year")]
+
+
+def test_the_cycle_overview_names_the_rule_set_parameters_still_assumed(demo):
+    with UnitOfWork(demo) as uow:
+        view = cycle.overview(uow, login(demo, "sekretariat.nord"), 1081, 2027, NOW().date())
+    assert view.ruleset_id == "nordjylland-2027-2028"
+    assert ("Frist for takstindberetning", "R-CYC-02") in view.assumed

@@ -198,7 +198,7 @@ def test_the_title_block_gives_the_reason_and_marks_fictitious_data() -> None:
 
 def test_r_cyc_04_the_title_block_lists_operators_left_out_for_missing_submissions() -> None:
     lines = title_lines(an_appendix(missing_operators=("Hjørring Kommune", "Thisted Kommune")))
-    assert lines[-1].text == "Ikke medtaget (manglende indberetning): Hjørring Kommune, Thisted Kommune"
+    assert lines[-1].text == "Ikke medtaget (ingen godkendt indberetning, R-CYC-04): Hjørring Kommune, Thisted Kommune"
     assert lines[-1].role is TitleRole.WARNING
 
 
@@ -302,7 +302,7 @@ def test_xlsx_title_block_shows_year_version_date_fictitious_data_and_missing_op
         "Offentliggjort 31-10-2025",
         "Årsag til denne version: Rettelse",
         "FIKTIVE DEMODATA – ikke rigtige tilbud eller takster",
-        "Ikke medtaget (manglende indberetning): Thisted Kommune",
+        "Ikke medtaget (ingen godkendt indberetning, R-CYC-04): Thisted Kommune",
         None,
     ]
     assert ws.title == "Takstbilag 2026"
@@ -394,7 +394,7 @@ def test_pdf_title_block_replaces_characters_outside_latin_1() -> None:
     assert b"Version 2" in pdf
     assert b"Offentliggjort 31-10-2025" in pdf
     assert b"FIKTIVE DEMODATA - ikke rigtige tilbud eller takster" in pdf
-    assert rb"Ikke medtaget \(manglende indberetning\): Thisted Kommune" in pdf
+    assert rb"Ikke medtaget \(ingen godkendt indberetning, R-CYC-04\): Thisted Kommune" in pdf
 
 
 def test_pdf_repeats_the_table_header_and_numbers_every_page() -> None:
@@ -506,7 +506,7 @@ def test_html_title_block_shows_fictitious_data_and_missing_operators() -> None:
     assert "<h1>Takstbilag 2026</h1>" in html
     assert "Offentliggjort 31-10-2025" in html
     assert "FIKTIVE DEMODATA – ikke rigtige tilbud eller takster" in html
-    assert "Ikke medtaget (manglende indberetning): Thisted Kommune" in html
+    assert "Ikke medtaget (ingen godkendt indberetning, R-CYC-04): Thisted Kommune" in html
 
 
 def test_html_of_an_empty_appendix_says_there_are_no_tariffs() -> None:

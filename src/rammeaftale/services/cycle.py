@@ -45,6 +45,8 @@ class CycleOverview:
     deadline: date
     days_to_deadline: int
     operators: list[OperatorStatus]
+    ruleset_id: str = ""
+    assumed: list[tuple[str, str]] = field(default_factory=list)  # (label, rule id) still to be confirmed
 
     @property
     def missing_operators(self) -> list[str]:
@@ -78,6 +80,13 @@ def overview(uow: UnitOfWork, actor: Actor, region_code: int, year: int, today: 
                     str(row.daily_tariff) if row and row.daily_tariff is not None else None,
                 )
             )
+    assumed = [(rules.parameters[n].spec.label, rules.parameters[n].spec.rule_id) for n in rules.assumed_parameters]
     return CycleOverview(
-        region_code, year, deadline, (deadline - today).days, sorted(operators.values(), key=lambda o: o.operator)
+        region_code,
+        year,
+        deadline,
+        (deadline - today).days,
+        sorted(operators.values(), key=lambda o: o.operator),
+        rules.id,
+        assumed,
     )

@@ -164,7 +164,7 @@ def submit(uow: UnitOfWork, actor: Actor, clock: Clock, submission_id: int, rema
     deadline = rules.tariff_submission_deadline(submission.budget_year)
     row.payload = submission_to_data(submission)
     row.remarks = submission.remarks
-    row.findings = [finding_to_data(f) for f in findings]
+    row.findings = [finding_to_data(f) for f in _with_stored_sources(findings, row.findings)]
     row.status = "submitted"
     row.submitted_at = clock()
     row.submitted_by = actor.user_id
@@ -261,6 +261,12 @@ def correct(
     )
     uow.commit()
     return row.id
+
+
+def _with_stored_sources(findings: list[Finding], stored: list[dict[str, Any]]) -> list[Finding]:
+    """Findings found again on submit point where they pointed when the file was saved (sheet, cell)."""
+    sources = {d.get("field", ""): d.get("source", "") for d in stored}
+    return [f if f.source or not sources.get(f.field) else f.located(sources[f.field]) for f in findings]
 
 
 def get_submission(uow: UnitOfWork, actor: Actor, submission_id: int) -> TariffSubmissionRow:

@@ -129,7 +129,7 @@ def title_lines(appendix: TariffAppendix) -> list[TitleLine]:
     if appendix.missing_operators:
         # R-CYC-04: a late operator is left out of the appendix, and the appendix says so
         missing = ", ".join(appendix.missing_operators)
-        lines.append(TitleLine(f"Ikke medtaget (manglende indberetning): {missing}", TitleRole.WARNING))
+        lines.append(TitleLine(f"Ikke medtaget (ingen godkendt indberetning, R-CYC-04): {missing}", TitleRole.WARNING))
     return lines
 
 
