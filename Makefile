@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench screenshots clean
+.PHONY: run test lint bench security screenshots clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -29,6 +29,11 @@ screenshots: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+# The long security runs (schemathesis 1000 cases per operation and role, hostile corpus, tenancy matrix,
+# concurrency, CPR scan) and their figures in bench/security.json; see docs/security.md.
+security: $(STAMP)
+	$(BIN)/python benchmarks/security.py
 
 clean:
 	rm -rf $(VENV) var bench/results.json

@@ -466,7 +466,7 @@ def _load_registry(uow: UnitOfWork) -> None:
         uow.offers.add_service(
             offer_id, offer.service, offer.tariff_type, "Fiktiv ydelsesbeskrivelse", date(2023, 1, 1), now
         )
-    password = hash_password(DEMO_PASSWORD, salt="demo-salt")
+    password = hash_password(DEMO_PASSWORD)
     for username, name, role, org in DEMO_USERS:
         uow.users.add(username, name, password, role, ids[org])
 

@@ -54,7 +54,7 @@ def test_compute_needs_no_login_and_keeps_amounts_exact(client):
 
 def test_submissions_need_a_login(client):
     service_id = fjordgaarden(client)["services"][0]["id"]
-    assert client.post(f"/api/services/{service_id}/submissions", content=body_2027()).status_code == 403
+    assert client.post(f"/api/services/{service_id}/submissions", content=body_2027()).status_code == 401
 
 
 def test_operator_saves_submits_and_secretariat_approves_and_publishes(client):
@@ -106,7 +106,7 @@ def test_openapi_schema_is_served(client):
 def test_offer_changes_are_effective_dated_through_the_api(client):
     offer_id = fjordgaarden(client)["id"]
     body = {"valid_from": "2027-01-01", "reason": "DAS-beslutning", "agreed_places": "26"}
-    assert client.post(f"/api/offers/{offer_id}/versions", json=body).status_code == 403
+    assert client.post(f"/api/offers/{offer_id}/versions", json=body).status_code == 401
     changed = client.post(f"/api/offers/{offer_id}/versions", json=body, auth=("drift.aalborg", "demo1234"))
     assert changed.status_code == 201, changed.text
     versions = changed.json()["versions"]

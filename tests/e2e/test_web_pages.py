@@ -250,7 +250,9 @@ def test_a_form_post_without_the_csrf_token_is_refused(site: Site) -> None:
 def test_logout_ends_the_session(site: Site) -> None:
     site.login("drift.aalborg")
     assert "Log ud" in site.client.get("/tilbud").text
-    site.client.post("/logout")
+    assert site.client.post("/logout").status_code == 403  # a logout needs the CSRF token too
+    assert "Log ud" in site.client.get("/tilbud").text
+    site.post("/logout", {}, token_from="/tilbud")
     assert "Log ind" in site.client.get("/tilbud").text
 
 

@@ -123,7 +123,15 @@ def test_r_cyc_04_the_cycle_overview_lists_missing_operators(demo):
 
 def test_r_tar_13_warnings_block_submission_until_answered_with_a_remark(demo):
     operator = login(demo, "drift.aalborg")
-    submission_id, assessment = draft_2027(demo, operator, last_year={"tariff": "1800", "places": 24}, remarks="")
+    more_staff = {
+        "personnel": {
+            "top_management": 1100000,
+            "citizen_related_staff": 13400000,
+            "temporary_staff": 500000,
+            "technical_staff": 900000,
+        }
+    }  # +2 mio. kr.: the tariff rises 11.49 %
+    submission_id, assessment = draft_2027(demo, operator, costs=more_staff, remarks="")
     assert any(f.rule_id == "R-TAR-13" for f in assessment.findings)
     with UnitOfWork(demo) as uow, pytest.raises(InvalidSubmission):
         submissions.submit(uow, operator, EARLY, submission_id)
@@ -216,7 +224,7 @@ def test_a_change_of_places_is_a_new_version_and_the_past_is_kept(demo):
     assert changes[-1].action == "offer.changed" and changes[-1].data["before"] == {"agreed_places": "24.00"}
 
 
-def test_another_operator_cannot_change_an_offer_and_a_change_needs_a_reason(demo):
+def test_r_gov_03_r_gov_04_another_operator_cannot_change_an_offer_and_a_change_needs_the_reason_for_it(demo):
     with UnitOfWork(demo) as uow:
         offer = uow.offers.by_code("N-851-01")
         assert offer is not None
@@ -246,3 +254,20 @@ def test_the_cycle_overview_names_the_rule_set_parameters_still_assumed(demo):
         view = cycle.overview(uow, login(demo, "sekretariat.nord"), 1081, 2027, NOW().date())
     assert view.ruleset_id == "nordjylland-2027-2028"
     assert ("Frist for takstindberetning", "R-CYC-02") in view.assumed
+
+
+def test_r_tar_13_r_gov_03_last_years_figures_come_from_the_approved_submission_not_from_the_file(demo):
+    operator = login(demo, "drift.aalborg")
+    more_staff = {
+        "personnel": {
+            "top_management": 1100000,
+            "citizen_related_staff": 13400000,
+            "temporary_staff": 500000,
+            "technical_staff": 900000,
+        }
+    }
+    claimed = {"tariff": "2308.08", "places": 20}  # what a file could claim to hide the change
+    _, assessment = draft_2027(demo, operator, costs=more_staff, last_year=claimed, remarks="")
+    rule_ids = {f.rule_id for f in assessment.findings}
+    assert "R-TAR-13" in rule_ids  # measured against 2026's approved 2.070,25 kr.
+    assert "R-GOV-03" not in rule_ids  # 24 places last year and now: no change of places

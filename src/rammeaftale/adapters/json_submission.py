@@ -1,4 +1,9 @@
-"""Reads a tariff submission from the public JSON format (docs/tariff-submission-json.md)."""
+"""Reads a tariff submission from the public JSON format (docs/tariff-submission-json.md).
+
+Hostile input is ``UnreadableInput`` with a Danish message, never another exception: invalid UTF-8, text
+that is not JSON, nesting deep enough to exhaust the parser's recursion, NaN/Infinity, and numbers that
+cannot be reckoned exactly (more than 28 significant digits, or 10^15 and above).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,8 @@ from rammeaftale.domain.findings import Finding, Severity
 from rammeaftale.domain.submission import TariffSubmission, build_submission
 
 MAX_JSON_BYTES = 1_000_000
+MAX_SIGNIFICANT_DIGITS = 28  # Decimal's default precision: beyond it arithmetic would round silently
+MAX_INTEGER_DIGITS = 15
 
 
 class UnreadableInput(ValueError):
@@ -24,13 +31,36 @@ def read_json_submission(raw: bytes | str) -> tuple[TariffSubmission | None, lis
     if len(raw) > MAX_JSON_BYTES:
         raise UnreadableInput("JSON-filen er for stor (højst 1 MB).")
     try:
-        data = json.loads(raw, parse_float=Decimal)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise UnreadableInput(f"Filen er ikke gyldig JSON: {exc}") from exc
+        data = json.loads(raw, parse_float=_decimal, parse_int=_integer, parse_constant=_constant)
+    except json.JSONDecodeError as exc:
+        raise UnreadableInput(f"Filen er ikke gyldig JSON (linje {exc.lineno}, kolonne {exc.colno}).") from exc
+    except UnicodeDecodeError as exc:
+        raise UnreadableInput("Filen er ikke gyldig JSON: den er ikke kodet som UTF-8.") from exc
+    except RecursionError as exc:
+        raise UnreadableInput("JSON-filen er indlejret for dybt til at være en takstindberetning.") from exc
     if not isinstance(data, dict):
         raise UnreadableInput("JSON-filen skal indeholde et objekt med en takstindberetning.")
     submission, findings = build_submission(data)
     return submission, [f.located(json_path(f.field)) for f in findings]
+
+
+def _decimal(text: str) -> Decimal:
+    """A JSON number, exact; refused when it cannot be reckoned exactly (see module docstring)."""
+    number = Decimal(text)
+    if len(number.as_tuple().digits) > MAX_SIGNIFICANT_DIGITS or number.adjusted() >= MAX_INTEGER_DIGITS:
+        raise UnreadableInput(
+            "JSON-filen indeholder et tal, der er for stort eller har for mange cifre til at regne præcist med "
+            f"(højst {MAX_SIGNIFICANT_DIGITS} cifre og under 10^{MAX_INTEGER_DIGITS})."
+        )
+    return number
+
+
+def _integer(text: str) -> int:
+    return int(_decimal(text))
+
+
+def _constant(name: str) -> object:
+    raise UnreadableInput(f"JSON-filen indeholder '{name}', som ikke er et tal. Skriv beløbet som et tal.")
 
 
 def locate_json(findings: list[Finding]) -> list[Finding]:

@@ -13,41 +13,50 @@ from starlette.middleware.sessions import SessionMiddleware
 from rammeaftale.adapters.db.engine import make_engine
 from rammeaftale.entrypoints.api import routes as api_routes
 from rammeaftale.entrypoints.deps import NotLoggedIn
-from rammeaftale.entrypoints.settings import load_settings
+from rammeaftale.entrypoints.policies import API_DOCS_CSP, SecurityHeaders, check_route_policies
+from rammeaftale.entrypoints.settings import DEVELOPMENT_MODES, load_settings
 from rammeaftale.entrypoints.web import pages
+from rammeaftale.entrypoints.web.rendering import csrf_token
 from rammeaftale.entrypoints.web.templating import templates
 from rammeaftale.services.context import Clock, system_clock
 from rammeaftale.services.errors import Conflict, Forbidden, InvalidSubmission, NotFound, UseCaseError
 from rammeaftale.services.serialization import finding_to_data
 
 STATIC = Path(__file__).parent / "web" / "static"
-STATUS = {NotFound: 404, Forbidden: 403, Conflict: 409, InvalidSubmission: 422}
+STATUS = {NotLoggedIn: 401, NotFound: 404, Forbidden: 403, Conflict: 409, InvalidSubmission: 422}
+API_DOCS = "/api/docs"
 
 
 def create_app(engine: Engine | None = None, clock: Clock = system_clock) -> FastAPI:
     settings = load_settings()
+    development = settings.environment in DEVELOPMENT_MODES
     app = FastAPI(
         title="Rammeaftale API",
         description="Takster, takstindberetninger og takstbilag for rammeaftaler på det specialiserede socialområde.",
         version="0.1.0",
-        docs_url="/api/docs",
+        docs_url=None,  # our own Swagger UI page without inline script, development only (decision 0005)
         openapi_url="/api/openapi.json",
         redoc_url=None,
     )
     app.state.engine = engine or make_engine()
     app.state.clock = clock
+    app.state.settings = settings
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,
         session_cookie="rammeaftale_session",
         same_site="lax",
         https_only=settings.production,
-        max_age=8 * 3600,
+        max_age=settings.session_cookie_max_age,  # the absolute session timeout
     )
+    app.add_middleware(SecurityHeaders, hsts=not development, csp_by_path={API_DOCS: API_DOCS_CSP})
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api_routes.router, prefix="/api")
+    if development:
+        app.include_router(api_routes.docs_router, prefix="/api")
     app.include_router(pages.router)
     app.add_exception_handler(UseCaseError, _use_case_error)  # type: ignore[arg-type]
+    check_route_policies(app)  # refuses to start when a route declares no policy
     return app
 
 
@@ -66,6 +75,5 @@ async def _use_case_error(request: Request, exc: UseCaseError) -> Response:
         return JSONResponse({"detail": exc.message, "findings": findings}, status_code=status)
     if isinstance(exc, NotLoggedIn):
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-    return templates.TemplateResponse(
-        request, "error.html", {"message": exc.message, "findings": findings, "status": status}, status_code=status
-    )
+    context = {"message": exc.message, "findings": findings, "status": status, "csrf_token": csrf_token(request)}
+    return templates.TemplateResponse(request, "error.html", context, status_code=status)

@@ -7,14 +7,16 @@ import binascii
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request
 
 from rammeaftale.adapters.db.uow import UnitOfWork
-from rammeaftale.services.auth import actor_for_user, authenticate
+from rammeaftale.entrypoints.settings import Settings, load_settings
 from rammeaftale.services.context import Actor, Clock
 from rammeaftale.services.errors import Forbidden
+from rammeaftale.services.sessions import LoginThrottled, SessionPolicy, resolve_session, sign_in
 
 ANONYMOUS = Actor(None, "anonym", "anonymous", None, None)
+SESSION_KEY = "sid"  # the only identity the signed session cookie carries: the server-side session id
 
 
 def get_uow(request: Request) -> Iterator[UnitOfWork]:
@@ -27,15 +29,45 @@ def get_clock(request: Request) -> Clock:
     return clock
 
 
-def get_actor(request: Request, uow: Annotated[UnitOfWork, Depends(get_uow)]) -> Actor:
-    """The logged-in user (session cookie), or for API scripts HTTP Basic credentials."""
+def get_settings(request: Request) -> Settings:
+    """The app's settings, read from the environment once per app."""
+    settings = getattr(request.app.state, "settings", None)
+    if not isinstance(settings, Settings):
+        settings = load_settings()
+        request.app.state.settings = settings
+    return settings
+
+
+def client_address(request: Request) -> str:
+    """The client's address as the server sees it (behind a proxy: run uvicorn with --proxy-headers)."""
+    return request.client.host if request.client is not None else "ukendt"
+
+
+def get_actor(
+    request: Request,
+    uow: Annotated[UnitOfWork, Depends(get_uow)],
+    clock: Annotated[Clock, Depends(get_clock)],
+    settings: Annotated[Settings, Depends(get_settings)],
+) -> Actor:
+    """The logged-in user (server-side session named by the cookie), or for API scripts HTTP Basic.
+
+    Basic credentials are throttled like the login form: too many failures answer 429 with Retry-After.
+    """
     basic = _basic_credentials(request)
     if basic is not None:
-        return authenticate(uow, *basic) or ANONYMOUS
-    user_id = request.session.get("user_id")
-    if not isinstance(user_id, int):
+        try:
+            actor = sign_in(uow, clock, *basic, client_address(request))
+        except LoginThrottled as exc:
+            raise HTTPException(429, exc.message, headers={"Retry-After": str(exc.retry_after_seconds)}) from None
+        return actor or ANONYMOUS
+    session_id = request.session.get(SESSION_KEY)
+    if not isinstance(session_id, str):
         return ANONYMOUS
-    return actor_for_user(uow, user_id) or ANONYMOUS
+    actor = resolve_session(uow, clock, session_id, SessionPolicy(settings.session_idle, settings.session_absolute))
+    if actor is None:
+        request.session.pop(SESSION_KEY, None)  # an ended session: forget its id
+        return ANONYMOUS
+    return actor
 
 
 def require_user(actor: Annotated[Actor, Depends(get_actor)]) -> Actor:
@@ -51,6 +83,7 @@ class NotLoggedIn(Forbidden):
 
 UowDep = Annotated[UnitOfWork, Depends(get_uow)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
 ActorDep = Annotated[Actor, Depends(get_actor)]
 UserDep = Annotated[Actor, Depends(require_user)]
 

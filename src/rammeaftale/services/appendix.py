@@ -16,6 +16,7 @@ from rammeaftale.services.access import require_secretariat_of
 from rammeaftale.services.audit import audit
 from rammeaftale.services.context import Actor, Clock
 from rammeaftale.services.errors import Conflict, InvalidSubmission, NotFound
+from rammeaftale.services.retry import write_use_case
 
 INCLUDED = ("approved", "published")
 
@@ -94,9 +95,16 @@ def _dec(value: str | None) -> Decimal | None:
     return None if value is None else Decimal(value)
 
 
+@write_use_case
 def publish(uow: UnitOfWork, actor: Actor, clock: Clock, region_code: int, year: int, reason: str = "") -> int:
-    """Publish the region's appendix for a year as a new version (R-CYC-03)."""
+    """Publish the region's appendix for a year as a new version (R-CYC-03).
+
+    Concurrent publishers of one region and year are serialised (``lock_publication``), so the second
+    one sees the first one's version; should two still compute the same version number, the unique
+    constraint refuses one, ``write_use_case`` retries it once and then answers Conflict.
+    """
     require_secretariat_of(actor, region_code)
+    uow.appendices.lock_publication(region_code, year)
     lines, included, missing = build_lines(uow, region_code, year)
     if not lines:
         raise Conflict("Der er ingen godkendte indberetninger at offentliggøre.")
@@ -117,6 +125,7 @@ def publish(uow: UnitOfWork, actor: Actor, clock: Clock, region_code: int, year:
         fictitious=True,
     )
     uow.appendices.add(appendix, lines)
+    newly_published = sorted(row.id for row in included if row.status != "published")
     for row in included:
         row.status = "published"
     audit(
@@ -132,6 +141,11 @@ def publish(uow: UnitOfWork, actor: Actor, clock: Clock, region_code: int, year:
         lines=len(lines),
         missing=missing,
         reason=reason,
+        before={
+            "version": latest.version if latest else None,
+            "submissions": {str(i): "approved" for i in newly_published},
+        },
+        after={"version": appendix.version, "submissions": {str(i): "published" for i in newly_published}},
     )
     uow.commit()
     return appendix.version

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -16,10 +17,25 @@ from rammeaftale.domain.validation import assess
 from rammeaftale.services.serialization import finding_to_data, result_to_data
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+MAX_NAME_LENGTH = 120
+_CPR_LIKE = re.compile(r"(?<!\d)\d{6}-?\d{4}(?!\d)")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class Unreadable(ValueError):
     """The file is not a submission at all (exit code 2)."""
+
+
+def display_name(filename: str) -> str:
+    """The uploaded file's name as messages and stored findings show it: no client path, no control characters,
+    no CPR-shaped number (masked), at most 120 characters (the extension kept)."""
+    name = _CONTROL.sub("", re.split(r"[\\/]", filename)[-1]).strip()
+    name = _CPR_LIKE.sub("xxxxxx-xxxx", name)
+    if len(name) > MAX_NAME_LENGTH:
+        _stem, dot, extension = name.rpartition(".")
+        keep = f"{dot}{extension}" if dot and len(extension) <= 8 else ""
+        name = name[: MAX_NAME_LENGTH - len(keep) - 1] + "…" + keep
+    return name or "indberetning"
 
 
 def is_xlsx(filename: str, raw: bytes) -> bool:
@@ -28,6 +44,7 @@ def is_xlsx(filename: str, raw: bytes) -> bool:
 
 def read_submission_file(raw: bytes, filename: str) -> tuple[TariffSubmission | None, list[Finding], bool]:
     """Read an XLSX template or a JSON file; returns the submission, findings and whether it was XLSX."""
+    filename = display_name(filename)
     try:
         if is_xlsx(filename, raw):
             submission, findings = read_template(raw, filename)
@@ -54,6 +71,7 @@ class Computation:
 
 
 def compute_file(raw: bytes, filename: str) -> Computation:
+    filename = display_name(filename)
     submission, findings, xlsx = read_submission_file(raw, filename)
     if submission is None:
         return Computation(None, findings)
@@ -70,6 +88,7 @@ def compute_file(raw: bytes, filename: str) -> Computation:
 
 def locator(filename: str, xlsx: bool) -> Callable[[list[Finding]], list[Finding]]:
     """How findings of this file are pointed out: sheet and cell for XLSX, a JSON path for JSON."""
+    filename = display_name(filename)
     return (lambda findings: locate_xlsx(findings, filename)) if xlsx else locate_json
 
 

@@ -17,15 +17,20 @@ def today(clock: Clock) -> date:
     return clock().date()
 
 
-ROLES = ("secretariat", "operator", "buyer")
-ROLE_LABELS = {"secretariat": "Sekretariat", "operator": "Driftsherre", "buyer": "Køber"}
+ROLES = ("secretariat", "operator", "buyer", "board")
+ROLE_LABELS = {
+    "secretariat": "Sekretariat",
+    "operator": "Driftsherre",
+    "buyer": "Køber",
+    "board": "Bestyrelsesmedlem",
+}
 
 
 @dataclass(frozen=True)
 class Actor:
     user_id: int | None
     username: str
-    role: str  # secretariat | operator | buyer | system
+    role: str  # secretariat | operator | buyer | board | system
     organisation_id: int | None
     region_code: int | None
 

@@ -186,3 +186,44 @@ class AuditEntry(Base):
     entity: Mapped[str] = mapped_column(String(60))
     entity_id: Mapped[str] = mapped_column(String(60))
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class UserSession(Base):
+    """A server-side login session. The cookie holds a random 256-bit id; only its SHA-256 is stored here."""
+
+    __tablename__ = "user_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    end_reason: Mapped[str] = mapped_column(String(20), default="")  # logout | idle | absolute | disabled | …
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+
+
+class LoginAttempt(Base):
+    """One password check (web login or HTTP Basic); failures within a window throttle further attempts."""
+
+    __tablename__ = "login_attempts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), index=True)  # as typed, trimmed and lower-cased
+    ip: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    success: Mapped[bool] = mapped_column(Boolean)
+
+
+class PersonalDataRead(Base):
+    """Append-only: one row per read of citizen data (who, organisation, when in UTC, whom, why).
+
+    ``subject_ref`` is the pseudonymous placement or citizen reference, never a CPR number. The
+    database refuses UPDATE and DELETE (migration 0002), like ``audit_log``.
+    """
+
+    __tablename__ = "personal_data_reads"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    subject_ref: Mapped[str] = mapped_column(String(64), index=True)
+    purpose: Mapped[str] = mapped_column(String(200))

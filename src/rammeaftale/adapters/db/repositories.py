@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from rammeaftale.adapters.db import models as m
@@ -392,6 +393,17 @@ class AppendixRepository:
         )
         return [(year, line) for year, line in rows]
 
+    def lock_publication(self, region_code: int, year: int) -> None:
+        """Serialise publishing of one region and year until the transaction ends.
+
+        PostgreSQL: a transaction-scoped advisory lock, so a second publisher waits and then reads the
+        version the first one published. SQLite: nothing to do; a write use case already holds the
+        database's write lock from its first statement (``BEGIN IMMEDIATE``, see ``engine.py``).
+        """
+        if self.session.get_bind().dialect.name == "postgresql":
+            key = f"tariff_appendix:{region_code}:{year}"
+            self.session.execute(select(func.pg_advisory_xact_lock(func.hashtext(key))))
+
 
 class AuditRepository:
     def __init__(self, session: Session) -> None:
@@ -411,3 +423,139 @@ class AuditRepository:
 
     def recent(self, limit: int = 50) -> list[m.AuditEntry]:
         return list(self.session.scalars(select(m.AuditEntry).order_by(m.AuditEntry.id.desc()).limit(limit)))
+
+    def add_read(self, read: m.PersonalDataRead) -> None:
+        """Log a read of citizen data (append-only, like the audit trail)."""
+        self.session.add(read)
+        self.session.flush()
+
+    def reads_of(self, subject_ref: str) -> list[m.PersonalDataRead]:
+        """Who read this citizen's or placement's data, oldest first (the citizen's right of access)."""
+        return list(
+            self.session.scalars(
+                select(m.PersonalDataRead)
+                .where(m.PersonalDataRead.subject_ref == subject_ref)
+                .order_by(m.PersonalDataRead.id)
+            )
+        )
+
+
+# --- accounts and sessions (issue 3) ------------------------------------------------------------------
+
+
+def _utc(moment: datetime) -> datetime:
+    """SQLite hands timestamps back without a zone; they were stored in UTC."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class StoredSession:
+    id: int
+    user_id: int
+    created_at: datetime
+    last_seen_at: datetime
+    revoked_at: datetime | None
+    end_reason: str
+    user_agent: str
+
+
+def _stored_session(row: m.UserSession) -> StoredSession:
+    return StoredSession(
+        row.id,
+        row.user_id,
+        _utc(row.created_at),
+        _utc(row.last_seen_at),
+        _utc(row.revoked_at) if row.revoked_at is not None else None,
+        row.end_reason,
+        row.user_agent,
+    )
+
+
+class UserSessionRepository:
+    """Server-side sessions, found by the SHA-256 of the id in the cookie (the id itself is never stored)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, token_hash: str, user_id: int, now: datetime, user_agent: str = "") -> int:
+        row = m.UserSession(
+            token_hash=token_hash,
+            user_id=user_id,
+            created_at=_utc(now),
+            last_seen_at=_utc(now),
+            revoked_at=None,
+            end_reason="",
+            user_agent=user_agent[:200],
+        )
+        self.session.add(row)
+        self.session.flush()
+        return row.id
+
+    def by_token_hash(self, token_hash: str) -> StoredSession | None:
+        row = self.session.scalar(select(m.UserSession).where(m.UserSession.token_hash == token_hash))
+        return _stored_session(row) if row else None
+
+    def for_user(self, user_id: int) -> list[StoredSession]:
+        rows = self.session.scalars(
+            select(m.UserSession).where(m.UserSession.user_id == user_id).order_by(m.UserSession.id)
+        )
+        return [_stored_session(r) for r in rows]
+
+    def touch(self, session_id: int, now: datetime) -> None:
+        self.session.execute(
+            update(m.UserSession)
+            .where(m.UserSession.id == session_id, m.UserSession.revoked_at.is_(None))
+            .values(last_seen_at=_utc(now))
+        )
+
+    def revoke(self, session_id: int, now: datetime, reason: str) -> None:
+        self.session.execute(
+            update(m.UserSession)
+            .where(m.UserSession.id == session_id, m.UserSession.revoked_at.is_(None))
+            .values(revoked_at=_utc(now), end_reason=reason[:20])
+        )
+
+    def revoke_all_for_user(self, user_id: int, now: datetime, reason: str) -> int:
+        """End every open session of a user; returns how many were open."""
+        result = self.session.execute(
+            update(m.UserSession)
+            .where(m.UserSession.user_id == user_id, m.UserSession.revoked_at.is_(None))
+            .values(revoked_at=_utc(now), end_reason=reason[:20])
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
+class LoginAttemptRepository:
+    """Password checks by username and client address, for throttling across processes."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, username: str, ip: str, at: datetime, success: bool) -> None:
+        self.session.add(m.LoginAttempt(username=username[:100], ip=ip[:64], at=_utc(at), success=success))
+        self.session.flush()
+
+    def failures_for_username(self, username: str, since: datetime, limit: int) -> list[datetime]:
+        """The newest failures for a username after ``since`` and after its last successful login."""
+        last_success = self.session.scalar(
+            select(func.max(m.LoginAttempt.at)).where(
+                m.LoginAttempt.username == username, m.LoginAttempt.success.is_(True), m.LoginAttempt.at > _utc(since)
+            )
+        )
+        query = select(m.LoginAttempt.at).where(
+            m.LoginAttempt.username == username, m.LoginAttempt.success.is_(False), m.LoginAttempt.at > _utc(since)
+        )
+        if last_success is not None:
+            query = query.where(m.LoginAttempt.at > last_success)
+        return self._newest(query, limit)
+
+    def failures_for_ip(self, ip: str, since: datetime, limit: int) -> list[datetime]:
+        """The newest failures from a client address after ``since``."""
+        query = select(m.LoginAttempt.at).where(
+            m.LoginAttempt.ip == ip, m.LoginAttempt.success.is_(False), m.LoginAttempt.at > _utc(since)
+        )
+        return self._newest(query, limit)
+
+    def _newest(self, query: Any, limit: int) -> list[datetime]:
+        rows = self.session.scalars(query.order_by(m.LoginAttempt.at.desc()).limit(limit))
+        return [_utc(at) for at in rows]

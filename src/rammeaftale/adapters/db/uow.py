@@ -10,10 +10,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from rammeaftale.adapters.db.repositories import (
     AppendixRepository,
     AuditRepository,
+    LoginAttemptRepository,
     OfferRepository,
     OrganisationRepository,
     SubmissionRepository,
     UserRepository,
+    UserSessionRepository,
 )
 
 
@@ -29,6 +31,8 @@ class UnitOfWork:
         self.submissions = SubmissionRepository(self.session)
         self.appendices = AppendixRepository(self.session)
         self.audit = AuditRepository(self.session)
+        self.user_sessions = UserSessionRepository(self.session)
+        self.login_attempts = LoginAttemptRepository(self.session)
         return self
 
     def __exit__(

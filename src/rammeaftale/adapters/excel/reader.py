@@ -1,6 +1,6 @@
 """Reads a filled-in takstberegningsskema back into a tariff submission, with findings by sheet and cell.
 
-``read_template`` refuses unsafe files (``UnsafeUpload``), recognises its own template by the hidden
+``read_template`` refuses unsafe files (``UnsafeUpload``; also sheet data over ``safety.MAX_CELL_XML_BYTES``), recognises its own template by the hidden
 ``_meta`` sheet, reads the VALUES of column C (a formula typed into an input cell is a finding, never
 evaluated), turns them into the public JSON shape and builds the submission with the domain's
 ``build_submission``. Floats from Excel become ``Decimal`` here, at the boundary.
@@ -12,7 +12,6 @@ import io
 import math
 import re
 import warnings
-import zipfile
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -48,12 +47,17 @@ from rammeaftale.domain.submission import CATEGORIES, TariffSubmission, build_su
 NOT_OUR_TEMPLATE = "Filen er ikke et takstberegningsskema fra Rammeaftale"
 TEMPLATE_RULE_ID = "R-TAR-02"
 FORMULA_RULE_ID = "R-TAR-02"
-MAX_CELL_XML_BYTES = 10 * 1024 * 1024  # worksheets + shared strings; the template needs a few kB
 META_FIELD_MAP_FIRST_ROW = 6
 FINE = Decimal("0.0001")
 
 _YES_NO = {"ja": True, "j": True, "nej": False, "n": False, "true": True, "false": False}
 _DANISH_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+$")
+# A number typed as text: Danish ("1.234.567,89", "1234,5", "1.100.000") or a plain point decimal ("96.5").
+# Anything else ("1,234.50", "12e3", "1.1.2027", "NaN") is ambiguous or not a number, and is never guessed.
+_TEXT_NUMBER = re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$|^[+-]?\d+\.\d+$")
+_TEXT_SUFFIX = re.compile(r"(kr\.?|%)$", re.IGNORECASE)
+_BLANKS = re.compile(r"[\s\u00a0\u202f]")
+MAX_INTEGER_DIGITS = 15  # 10^15 kr. is far beyond any budget; larger numbers cannot be reckoned exactly
 _LEVEL_INDEX = re.compile(r"^service\.levels\[(\d+)\]")
 
 
@@ -111,28 +115,12 @@ def _locate_domain(findings: list[Finding], sink: _Sink, level_index: Mapping[in
 
 
 def _open(raw: bytes, filename: str) -> Workbook:
-    _check_cell_xml_size(raw, filename)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about extensions it drops; they are not ours
             return load_workbook(io.BytesIO(raw), read_only=False, data_only=False, keep_vba=False, keep_links=False)
     except Exception as exc:  # openpyxl raises many kinds on odd but harmless files
         raise UnsafeUpload(f"Filen '{filename}' kunne ikke læses som Excel-projektmappe. {SAVE_AS_XLSX}") from exc
-
-
-def _check_cell_xml_size(raw: bytes, filename: str) -> None:
-    """openpyxl keeps every cell in memory: refuse sheet data far beyond what the template needs."""
-    with zipfile.ZipFile(io.BytesIO(raw)) as archive:
-        size = sum(
-            m.file_size
-            for m in archive.infolist()
-            if m.filename.startswith("xl/worksheets/") or m.filename == "xl/sharedStrings.xml"
-        )
-    if size > MAX_CELL_XML_BYTES:
-        raise UnsafeUpload(
-            f"Filen '{filename}' indeholder langt flere celler, end et takstberegningsskema har brug for, og "
-            "afvises. Brug skemaet fra Rammeaftale uden ekstra ark."
-        )
 
 
 def _template_problem(workbook: Workbook) -> str | None:
@@ -238,9 +226,13 @@ def _number(value: object, cell: Cell, row: Row, sink: _Sink) -> object | None:
         return None
     try:
         number = _to_decimal(value, row.value)
+        if number.adjusted() >= MAX_INTEGER_DIGITS:
+            raise MoneyError("Tallet er for stort.")
     except MoneyError as exc:
         sink.flag(row, f"Cellen {cell.coordinate}: {exc}")
         return None
+    if number.is_zero():
+        number = Decimal(0)  # "-0" is 0
     if row.value is ValueKind.PERCENT and not isinstance(value, str) and "%" in str(cell.number_format):
         number = _trim(number * 100)  # typed as "96 %": Excel stores 0.96
     return number
@@ -262,10 +254,17 @@ def _to_decimal(value: object, kind: ValueKind) -> Decimal:
 
 
 def _danish_text(text: str) -> str:
-    """Danish text numbers: '1.100.000' is thousands (not 1.1); a typographic minus is a minus."""
+    """Danish text numbers: '1.100.000' is thousands (not 1.1); a typographic minus is a minus.
+
+    Text that is not plainly a number ('1,234.50', '12e3', '1.1.2027', 'NaN') raises ``MoneyError``.
+    """
     cleaned = text.strip().replace("\u2212", "-")
-    compact = cleaned.replace("\u00a0", "").replace(" ", "")
-    return compact.replace(".", "") if _DANISH_THOUSANDS.match(compact) else cleaned
+    compact = _TEXT_SUFFIX.sub("", _BLANKS.sub("", cleaned))
+    if not _TEXT_NUMBER.match(compact):  # the text is not echoed: it may hold anything, also personal data
+        raise MoneyError(
+            "Teksten kan ikke læses entydigt som et tal. Skriv tallet med komma som decimaltegn, fx 1234,50."
+        )
+    return compact.replace(".", "") if _DANISH_THOUSANDS.match(compact) else compact
 
 
 def _trim(number: Decimal) -> Decimal:

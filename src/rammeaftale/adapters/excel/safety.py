@@ -2,8 +2,11 @@
 
 An upload is refused with ``UnsafeUpload`` (a Danish message for the operator) when it is empty or too
 big, not an XLSX workbook at all (CSV, PDF, legacy .xls, an encrypted workbook), carries macros, is a
-zip bomb, or holds XML with a DTD, entities or external references. Whatever the bytes are, no other
-exception leaves ``check_xlsx_upload``.
+zip bomb, holds far more cell data than the template needs, links to other files or programs (external
+links, DDE), embeds other archives or OLE objects (nested zip bombs are never unpacked, but refused), or
+holds XML with a DTD, entities or external references. The cheap checks of the zip directory run before
+any XML is read, so a refused file costs milliseconds. Whatever the bytes are, no other exception leaves
+``check_xlsx_upload``.
 """
 
 from __future__ import annotations
@@ -24,6 +27,9 @@ MAX_MEMBER_RATIO = 100
 RATIO_CHECK_FROM_BYTES = 1 * MB
 MAX_MEMBERS = 10_000
 MAX_XML_DEPTH = 1_000
+# Worksheets + shared strings: the template has about 40 kB, one resaved by Excel a little more. openpyxl
+# keeps every cell in memory and needs up to 2 s a MB, so the limit keeps any accepted file well under 5 s.
+MAX_CELL_XML_BYTES = 1 * MB
 READ_CHUNK_BYTES = 64 * 1024
 
 ZIP_MAGIC = b"PK\x03\x04"
@@ -34,6 +40,8 @@ WORKBOOK_PART = "xl/workbook.xml"
 MACRO_CONTENT_TYPE = "application/vnd.ms-excel.sheet.macroenabled"
 MACRO_SHEET_CONTENT_TYPE = "application/vnd.ms-excel.macrosheet"
 MACRO_EXTENSIONS = (".xlsm", ".xltm", ".xlam", ".xlsb")
+EXTERNAL_LINK_PARTS = ("xl/externallinks/",)
+EMBEDDED_MAGIC = (ZIP_MAGIC, OLE_MAGIC)
 
 SAVE_AS_XLSX = "Gem filen i Excel som 'Excel-projektmappe (*.xlsx)' uden adgangskode, og prøv igen."
 _DRIVE_PATH = re.compile(r"^[A-Za-z]:")
@@ -73,6 +81,8 @@ def _check(raw: bytes, filename: str) -> None:
                 f"Filen '{filename}' er ikke en Excel-projektmappe (xl/workbook.xml mangler). {SAVE_AS_XLSX}"
             )
         _check_macros(archive, members, filename)
+        _check_cell_data(members, filename)
+        _check_links_and_embeddings(archive, members, filename)
         for member in members:
             if _is_xml(member.filename):
                 _check_xml(archive, member, filename)
@@ -152,6 +162,39 @@ def _check_macros(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo], file
         text = stream.read(MAX_UNCOMPRESSED_BYTES).decode("utf-8", errors="replace").lower()
     if MACRO_CONTENT_TYPE in text or MACRO_SHEET_CONTENT_TYPE in text:
         raise UnsafeUpload(message)
+
+
+def _is_cell_data(name: str) -> bool:
+    lowered = name.lower()
+    return lowered.startswith("xl/worksheets/") or lowered == "xl/sharedstrings.xml"
+
+
+def _check_cell_data(members: list[zipfile.ZipInfo], filename: str) -> None:
+    """openpyxl keeps every cell in memory: refuse sheet data far beyond what the template needs."""
+    if sum(m.file_size for m in members if _is_cell_data(m.filename)) > MAX_CELL_XML_BYTES:
+        raise UnsafeUpload(
+            f"Filen '{filename}' indeholder langt flere celler, end et takstberegningsskema har brug for, og "
+            "afvises. Brug skemaet fra Rammeaftale uden ekstra ark."
+        )
+
+
+def _check_links_and_embeddings(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo], filename: str) -> None:
+    """External links (to other files or via DDE to programs) and embedded archives or OLE objects are refused."""
+    for member in members:
+        if member.filename.lower().startswith(EXTERNAL_LINK_PARTS):
+            raise UnsafeUpload(
+                f"Filen '{filename}' indeholder kæder til andre filer eller programmer (eksterne kæder eller DDE) "
+                f"og afvises. {SAVE_AS_XLSX}"
+            )
+        if _is_xml(member.filename) or member.file_size < len(ZIP_MAGIC):
+            continue
+        with archive.open(member) as stream:
+            head = stream.read(len(ZIP_MAGIC))
+        if head.startswith(EMBEDDED_MAGIC):
+            raise UnsafeUpload(
+                f"Filen '{filename}' indeholder en indlejret fil eller et objekt ('{member.filename[:80]}') og "
+                f"afvises. {SAVE_AS_XLSX}"
+            )
 
 
 def _is_xml(name: str) -> bool:

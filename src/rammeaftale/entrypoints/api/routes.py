@@ -6,36 +6,92 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Query, Request, UploadFile
-from fastapi.responses import Response
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, ConfigDict
 
 from rammeaftale.adapters.excel.template import write_template
 from rammeaftale.adapters.json_submission import UnreadableInput, locate_json, read_json_submission
 from rammeaftale.domain.money import amount
 from rammeaftale.domain.supplements import ata_price
 from rammeaftale.entrypoints.deps import ActorDep, ClockDep, UowDep, UserDep
+from rammeaftale.entrypoints.policies import Policy, policy
+from rammeaftale.entrypoints.web.rendering import csrf_token
 from rammeaftale.services import appendix, compute, cycle, offers, registry, submissions
 from rammeaftale.services.context import today
-from rammeaftale.services.errors import InvalidSubmission
+from rammeaftale.services.errors import InvalidSubmission, NotFound
 
-router = APIRouter(tags=["rammeaftale"])
+
+class FindingOut(BaseModel):
+    rule_id: str
+    severity: str
+    message: str
+    source: str
+    field: str | None = None
+    needs_remark: bool | None = None
+
+
+class Problem(BaseModel):
+    """Every refusal of the API: a Danish ``detail`` (FastAPI's own validation errors: a list), and findings."""
+
+    detail: str | list[dict[str, Any]]
+    findings: list[FindingOut] = []
+
+
+_PROBLEM = {"model": Problem}
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {**_PROBLEM, "description": "Ugyldig forespørgsel"},
+    401: {**_PROBLEM, "description": "Ikke logget ind"},
+    403: {**_PROBLEM, "description": "Ingen adgang (rolle eller CSRF)"},
+    404: {**_PROBLEM, "description": "Findes ikke (eller tilhører en anden organisation)"},
+    409: {**_PROBLEM, "description": "Konflikt med den nuværende tilstand"},
+    422: {**_PROBLEM, "description": "Ugyldigt input med fund"},
+    429: {**_PROBLEM, "description": "For mange mislykkede loginforsøg"},
+}
+MAX_DB_INTEGER = 2_147_483_647  # PostgreSQL integer columns; a larger id or number fails in the driver
+
+
+def integers_in_range(request: Request) -> None:
+    """An integer in the path or query beyond what the database stores names nothing: 404 / 422, never a 500."""
+    for value in request.path_params.values():
+        if _out_of_range(str(value)):
+            raise NotFound("Det findes ikke.")
+    for name, value in request.query_params.multi_items():
+        if _out_of_range(value):
+            raise InvalidSubmission(f"Parameteren '{name[:40]}' er et for stort tal.", [])
+
+
+def _out_of_range(text: str) -> bool:
+    digits = text.strip().lstrip("+-")
+    return digits.isascii() and digits.isdigit() and (len(digits) > 10 or int(digits) > MAX_DB_INTEGER)
+
+
+router = APIRouter(tags=["rammeaftale"], responses=ERROR_RESPONSES, dependencies=[Depends(integers_in_range)])
+docs_router = APIRouter(include_in_schema=False)  # Swagger UI, only in development (decision 0005)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+OPERATOR_OR_SECRETARIAT = Policy.OPERATOR | Policy.SECRETARIAT
 
 
-class Comment(BaseModel):
+class Body(BaseModel):
+    """Request bodies name only what the caller decides: an unknown field (``status``, ``operator_id``,
+    ``decided_by`` …) is refused with 422 rather than ignored (no mass assignment)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Comment(Body):
     comment: str = ""
 
 
-class Remarks(BaseModel):
+class Remarks(Body):
     remarks: str | None = None
 
 
-class Reason(BaseModel):
+class Reason(Body):
     reason: str = ""
 
 
-class OfferChange(BaseModel):
+class OfferChange(Body):
     """A new effective-dated version of an offer; only the fields given change."""
 
     valid_from: date
@@ -52,6 +108,12 @@ class OfferChange(BaseModel):
     closing_date: date | None = None
     enhanced_collaboration: bool | None = None
     address: str | None = None
+
+
+@router.get("/csrf", dependencies=[policy(Policy.AUTHENTICATED)])
+def get_csrf_token(request: Request) -> dict[str, str]:
+    """The session's CSRF token: a state-changing call made with the session cookie sends it as X-CSRF-Token."""
+    return {"csrf_token": csrf_token(request), "header": "X-CSRF-Token"}
 
 
 def _offer_data(o: Any) -> dict[str, Any]:
@@ -74,7 +136,7 @@ def _offer_data(o: Any) -> dict[str, Any]:
     }
 
 
-@router.get("/offers")
+@router.get("/offers", dependencies=[policy(Policy.PUBLIC)])
 def list_offers(
     uow: UowDep,
     region: int | None = None,
@@ -87,7 +149,7 @@ def list_offers(
     return [_offer_data(o) for o in found]
 
 
-@router.get("/offers/{offer_id}")
+@router.get("/offers/{offer_id}", dependencies=[policy(Policy.PUBLIC)])
 def get_offer(offer_id: int, uow: UowDep, actor: ActorDep) -> dict[str, Any]:
     detail = offers.offer_detail(uow, actor, offer_id)
     data = _offer_data(detail.offer)
@@ -109,7 +171,7 @@ def get_offer(offer_id: int, uow: UowDep, actor: ActorDep) -> dict[str, Any]:
     return data
 
 
-@router.post("/offers/{offer_id}/versions", status_code=201)
+@router.post("/offers/{offer_id}/versions", status_code=201, dependencies=[policy(OPERATOR_OR_SECRETARIAT)])
 def change_offer(offer_id: int, body: OfferChange, uow: UowDep, actor: UserDep, clock: ClockDep) -> dict[str, Any]:
     """Record a change from a date; the version before it is kept (effective-dated history)."""
     changes = body.model_dump(exclude_none=True, exclude={"valid_from", "reason"})
@@ -117,7 +179,7 @@ def change_offer(offer_id: int, body: OfferChange, uow: UowDep, actor: UserDep, 
     return get_offer(offer_id, uow, actor)
 
 
-@router.get("/services/{service_id}/template", response_class=Response)
+@router.get("/services/{service_id}/template", response_class=Response, dependencies=[policy(OPERATOR_OR_SECRETARIAT)])
 def template(service_id: int, uow: UowDep, actor: UserDep, year: Annotated[int, Query(ge=2000, le=2100)]) -> Response:
     offer, prefill, last_year = offers.template_prefill(uow, actor, service_id, year)
     content = write_template(prefill, last_year, fictitious=True)
@@ -144,7 +206,12 @@ def _saved(uow: UowDep, submission_id: int) -> dict[str, Any]:
 JSON_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}}}
 
 
-@router.post("/services/{service_id}/submissions", status_code=201, openapi_extra=JSON_BODY)
+@router.post(
+    "/services/{service_id}/submissions",
+    status_code=201,
+    openapi_extra=JSON_BODY,
+    dependencies=[policy(Policy.OPERATOR)],
+)
 async def submit_json(
     service_id: int, request: Request, uow: UowDep, actor: UserDep, clock: ClockDep
 ) -> dict[str, Any]:
@@ -157,7 +224,7 @@ async def submit_json(
     return _saved(uow, submission_id)
 
 
-@router.post("/services/{service_id}/submissions/file", status_code=201)
+@router.post("/services/{service_id}/submissions/file", status_code=201, dependencies=[policy(Policy.OPERATOR)])
 async def submit_file(
     service_id: int, uow: UowDep, actor: UserDep, clock: ClockDep, file: Annotated[UploadFile, File()]
 ) -> dict[str, Any]:
@@ -172,25 +239,25 @@ async def submit_file(
     return _saved(uow, submission_id)
 
 
-@router.get("/submissions/{submission_id}")
+@router.get("/submissions/{submission_id}", dependencies=[policy(OPERATOR_OR_SECRETARIAT)])
 def get_submission(submission_id: int, uow: UowDep, actor: UserDep) -> dict[str, Any]:
     row = submissions.get_submission(uow, actor, submission_id)
     return _saved(uow, row.id)
 
 
-@router.post("/submissions/{submission_id}/submit")
+@router.post("/submissions/{submission_id}/submit", dependencies=[policy(Policy.OPERATOR)])
 def submit(submission_id: int, body: Remarks, uow: UowDep, actor: UserDep, clock: ClockDep) -> dict[str, Any]:
     submissions.submit(uow, actor, clock, submission_id, body.remarks)
     return _saved(uow, submission_id)
 
 
-@router.post("/submissions/{submission_id}/approve")
+@router.post("/submissions/{submission_id}/approve", dependencies=[policy(Policy.SECRETARIAT)])
 def approve(submission_id: int, body: Comment, uow: UowDep, actor: UserDep, clock: ClockDep) -> dict[str, Any]:
     submissions.approve(uow, actor, clock, submission_id, body.comment)
     return _saved(uow, submission_id)
 
 
-@router.post("/submissions/{submission_id}/return")
+@router.post("/submissions/{submission_id}/return", dependencies=[policy(Policy.SECRETARIAT)])
 def return_submission(
     submission_id: int, body: Comment, uow: UowDep, actor: UserDep, clock: ClockDep
 ) -> dict[str, Any]:
@@ -198,7 +265,12 @@ def return_submission(
     return _saved(uow, submission_id)
 
 
-@router.post("/submissions/{submission_id}/corrections", status_code=201, openapi_extra=JSON_BODY)
+@router.post(
+    "/submissions/{submission_id}/corrections",
+    status_code=201,
+    openapi_extra=JSON_BODY,
+    dependencies=[policy(Policy.OPERATOR)],
+)
 async def correct(
     submission_id: int, request: Request, reason: str, uow: UowDep, actor: UserDep, clock: ClockDep
 ) -> dict[str, Any]:
@@ -213,7 +285,7 @@ async def correct(
     return _saved(uow, new_id)
 
 
-@router.post("/tariff/compute", openapi_extra=JSON_BODY)
+@router.post("/tariff/compute", openapi_extra=JSON_BODY, dependencies=[policy(Policy.PUBLIC, csrf=False)])
 async def compute_tariff(request: Request) -> dict[str, Any]:
     """Price a submission (JSON body) without saving anything; the same output as `rammeaftale tariff compute`."""
     raw = await request.body()
@@ -224,7 +296,7 @@ async def compute_tariff(request: Request) -> dict[str, Any]:
     return computation.to_data()
 
 
-@router.get("/cycle/{region_code}/{year}")
+@router.get("/cycle/{region_code}/{year}", dependencies=[policy(Policy.SECRETARIAT)])
 def cycle_overview(region_code: int, year: int, uow: UowDep, actor: UserDep, clock: ClockDep) -> dict[str, Any]:
     view = cycle.overview(uow, actor, region_code, year, today(clock))
     return {
@@ -247,13 +319,13 @@ def cycle_overview(region_code: int, year: int, uow: UowDep, actor: UserDep, clo
     }
 
 
-@router.post("/appendices/{region_code}/{year}/publish", status_code=201)
+@router.post("/appendices/{region_code}/{year}/publish", status_code=201, dependencies=[policy(Policy.SECRETARIAT)])
 def publish(region_code: int, year: int, body: Reason, uow: UowDep, actor: UserDep, clock: ClockDep) -> dict[str, Any]:
     version = appendix.publish(uow, actor, clock, region_code, year, body.reason)
     return {"region_code": region_code, "year": year, "version": version}
 
 
-@router.get("/appendices/{region_code}/{year}")
+@router.get("/appendices/{region_code}/{year}", dependencies=[policy(Policy.PUBLIC)])
 def get_appendix(region_code: int, year: int, uow: UowDep, version: int | None = None) -> dict[str, Any]:
     a = appendix.load_appendix(uow, region_code, year, version)
 
@@ -289,7 +361,7 @@ def get_appendix(region_code: int, year: int, uow: UowDep, version: int | None =
     }
 
 
-@router.get("/ata")
+@router.get("/ata", dependencies=[policy(Policy.PUBLIC)])
 def ata(
     hourly_cost: str, absence: str, time_coefficient: str, variable_costs: str = "0.05", hours: str = "1"
 ) -> dict[str, str]:
@@ -301,3 +373,26 @@ def ata(
     except ValueError as exc:
         raise InvalidSubmission(f"Ugyldigt input: {exc}", []) from exc
     return {"hourly_rate": str(price.hourly_rate), "amount": str(price.amount)}
+
+
+SWAGGER_UI = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5"
+DOCS_PAGE = f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Rammeaftale API</title>
+<link rel="stylesheet" href="{SWAGGER_UI}/swagger-ui.css">
+</head>
+<body>
+<div id="swagger-ui"></div>
+<script src="{SWAGGER_UI}/swagger-ui-bundle.js"></script>
+<script src="/static/api-docs.js"></script>
+</body>
+</html>
+"""
+
+
+@docs_router.get("/docs", response_class=HTMLResponse, dependencies=[policy(Policy.PUBLIC)])
+def api_docs() -> HTMLResponse:
+    """Swagger UI without an inline script: it starts from /static/api-docs.js (the CSP allows no inline script)."""
+    return HTMLResponse(DOCS_PAGE)

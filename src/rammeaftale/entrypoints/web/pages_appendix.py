@@ -12,10 +12,12 @@ from rammeaftale.adapters.documents.appendix_pdf import render_appendix_pdf
 from rammeaftale.adapters.documents.appendix_rows import APPENDIX_COLUMNS, appendix_table, format_cell, title_lines
 from rammeaftale.adapters.documents.appendix_xlsx import render_appendix_xlsx
 from rammeaftale.entrypoints.deps import UowDep
+from rammeaftale.entrypoints.policies import Policy, policy
 from rammeaftale.entrypoints.web.rendering import ViewerDep, render
 from rammeaftale.services import appendix, offers
 
 router = APIRouter()
+PUBLIC = [policy(Policy.PUBLIC)]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 VERSION = Query(ge=1, description="Version; uden angivelse den nyeste")
 
@@ -30,7 +32,7 @@ def _download(content: bytes, media_type: str, filename: str) -> Response:
     )
 
 
-@router.get("/takstbilag", response_class=HTMLResponse)
+@router.get("/takstbilag", response_class=HTMLResponse, dependencies=PUBLIC)
 def appendix_index(request: Request, uow: UowDep, viewer: ViewerDep) -> HTMLResponse:
     """Every published appendix per region and year (public)."""
     by_region: dict[int, dict[int, list[Any]]] = defaultdict(lambda: defaultdict(list))
@@ -43,13 +45,13 @@ def appendix_index(request: Request, uow: UowDep, viewer: ViewerDep) -> HTMLResp
     return render(request, viewer, "appendix_index.html", {"regions": regions})
 
 
-@router.get("/takstbilag/{region_code}/{year}.xlsx")
+@router.get("/takstbilag/{region_code}/{year}.xlsx", dependencies=PUBLIC)
 def appendix_xlsx(region_code: int, year: int, uow: UowDep, version: Annotated[int | None, VERSION] = None) -> Response:
     document = appendix.load_appendix(uow, region_code, year, version)
     return _download(render_appendix_xlsx(document), XLSX, _filename(region_code, year, document.version, "xlsx"))
 
 
-@router.get("/takstbilag/{region_code}/{year}.pdf")
+@router.get("/takstbilag/{region_code}/{year}.pdf", dependencies=PUBLIC)
 def appendix_pdf(region_code: int, year: int, uow: UowDep, version: Annotated[int | None, VERSION] = None) -> Response:
     document = appendix.load_appendix(uow, region_code, year, version)
     return _download(
@@ -57,7 +59,7 @@ def appendix_pdf(region_code: int, year: int, uow: UowDep, version: Annotated[in
     )
 
 
-@router.get("/takstbilag/{region_code}/{year}", response_class=HTMLResponse)
+@router.get("/takstbilag/{region_code}/{year}", response_class=HTMLResponse, dependencies=PUBLIC)
 def appendix_page(
     region_code: int,
     year: int,

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 
 from rammeaftale.domain.money import MoneyError, amount
 from rammeaftale.domain.supplements import AtaPrice, ata_price
+from rammeaftale.entrypoints.policies import Policy, policy
 from rammeaftale.entrypoints.web.rendering import ViewerDep, render
 from rammeaftale.entrypoints.web.submission_form import danish_number_text
 
@@ -63,12 +64,12 @@ def _page(request: Request, viewer: ViewerDep, values: dict[str, str], *, comput
     return render(request, viewer, "ata.html", context, status_code=422 if errors else 200)
 
 
-@router.get("/ata", response_class=HTMLResponse)
+@router.get("/ata", response_class=HTMLResponse, dependencies=[policy(Policy.PUBLIC)])
 def ata_page(request: Request, viewer: ViewerDep) -> HTMLResponse:
     return _page(request, viewer, dict(DEFAULTS), computed=False)
 
 
-@router.post("/ata", response_class=HTMLResponse)
+@router.post("/ata", response_class=HTMLResponse, dependencies=[policy(Policy.PUBLIC, csrf=False)])
 def ata_compute(
     request: Request,
     viewer: ViewerDep,
@@ -78,7 +79,7 @@ def ata_compute(
     variable_costs: Annotated[str, Form()] = "",
     hours: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
-    """A calculation only: nothing is saved, so no CSRF token is needed."""
+    """A calculation only: nothing is saved, so no CSRF token is needed (``csrf=False``)."""
     values = {
         "hourly_cost": hourly_cost,
         "absence": absence,

@@ -1,4 +1,4 @@
-"""Logging in and out of the pages (a session cookie holding the user's id)."""
+"""Logging in and out of the pages: a server-side session whose id the signed cookie carries."""
 
 from __future__ import annotations
 
@@ -7,42 +7,62 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from rammeaftale.entrypoints.deps import UowDep
-from rammeaftale.entrypoints.web.rendering import CSRF, ViewerDep, render, safe_next, see_other
-from rammeaftale.services.auth import authenticate
+from rammeaftale.entrypoints.deps import SESSION_KEY, ClockDep, UowDep, client_address
+from rammeaftale.entrypoints.policies import Policy, policy
+from rammeaftale.entrypoints.web.rendering import ViewerDep, render, safe_next, see_other
+from rammeaftale.services.sessions import LoginThrottled, log_in, log_out
 
 router = APIRouter()
 
 
-@router.get("/", include_in_schema=False)
+@router.get("/", include_in_schema=False, dependencies=[policy(Policy.PUBLIC)])
 def home() -> RedirectResponse:
     return see_other("/tilbud")
 
 
-@router.get("/login", response_class=HTMLResponse)
+@router.get("/login", response_class=HTMLResponse, dependencies=[policy(Policy.PUBLIC)])
 def login_page(request: Request, viewer: ViewerDep, next: str = "") -> HTMLResponse:
     return render(request, viewer, "login.html", {"next": safe_next(next, ""), "username": ""})
 
 
-@router.post("/login", response_class=HTMLResponse, dependencies=CSRF)
+@router.post("/login", response_class=HTMLResponse, dependencies=[policy(Policy.PUBLIC)])  # checks the CSRF token
 def login(
     request: Request,
     uow: UowDep,
+    clock: ClockDep,
     viewer: ViewerDep,
     username: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "",
 ) -> Response:
-    actor = authenticate(uow, username, password)
-    if actor is None or actor.user_id is None:
-        context = {"next": safe_next(next, ""), "username": username, "error": "Forkert brugernavn eller adgangskode."}
+    context = {"next": safe_next(next, ""), "username": username}
+    previous = request.session.get(SESSION_KEY)
+    try:
+        session_id = log_in(
+            uow,
+            clock,
+            username,
+            password,
+            client_address(request),
+            request.headers.get("user-agent", ""),
+            previous if isinstance(previous, str) else None,
+        )
+    except LoginThrottled as exc:
+        response = render(request, viewer, "login.html", {**context, "error": exc.message}, status_code=429)
+        response.headers["Retry-After"] = str(exc.retry_after_seconds)
+        return response
+    if session_id is None:
+        context["error"] = "Forkert brugernavn eller adgangskode."
         return render(request, viewer, "login.html", context, status_code=401)
-    request.session.clear()  # a fresh session at login (no fixation)
-    request.session["user_id"] = actor.user_id
+    request.session.clear()  # nothing of the session before login survives (no fixation)
+    request.session[SESSION_KEY] = session_id
     return see_other(safe_next(next))
 
 
-@router.post("/logout", include_in_schema=False)
-def logout(request: Request) -> RedirectResponse:
+@router.post("/logout", include_in_schema=False, dependencies=[policy(Policy.PUBLIC)])  # checks the CSRF token
+def logout(request: Request, uow: UowDep, clock: ClockDep) -> RedirectResponse:
+    session_id = request.session.get(SESSION_KEY)
+    if isinstance(session_id, str):
+        log_out(uow, clock, session_id)
     request.session.clear()
     return see_other("/tilbud")

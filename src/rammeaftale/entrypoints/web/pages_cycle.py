@@ -9,7 +9,8 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from rammeaftale.entrypoints.deps import ClockDep, UowDep, UserDep
-from rammeaftale.entrypoints.web.rendering import CSRF, Viewer, ViewerDep, render, see_other
+from rammeaftale.entrypoints.policies import Policy, policy
+from rammeaftale.entrypoints.web.rendering import Viewer, ViewerDep, render, see_other
 from rammeaftale.services import appendix, cycle
 from rammeaftale.services.context import today
 from rammeaftale.services.errors import InvalidSubmission, NotFound
@@ -42,7 +43,7 @@ def _cycle_page(
     return render(request, viewer, "cycle.html", context, status_code=status_code)
 
 
-@router.get("/takstcyklus", response_class=HTMLResponse)
+@router.get("/takstcyklus", response_class=HTMLResponse, dependencies=[policy(Policy.SECRETARIAT)])
 def cycle_page(
     request: Request,
     uow: UowDep,
@@ -59,7 +60,11 @@ def cycle_page(
     return _cycle_page(request, uow, viewer, region_code, aar or day.year + 1, day)
 
 
-@router.post("/takstbilag/{region_code}/{year}/offentliggoer", response_class=HTMLResponse, dependencies=CSRF)
+@router.post(
+    "/takstbilag/{region_code}/{year}/offentliggoer",
+    response_class=HTMLResponse,
+    dependencies=[policy(Policy.SECRETARIAT)],
+)
 def publish(
     region_code: int,
     year: int,

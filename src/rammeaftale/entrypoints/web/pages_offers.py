@@ -15,6 +15,7 @@ from rammeaftale.adapters.excel.template import write_template
 from rammeaftale.domain.registry import CATEGORY_LABELS, OFFER_STATUS_LABELS, Offer
 from rammeaftale.domain.submission import OFFER_KIND_LABELS
 from rammeaftale.entrypoints.deps import ClockDep, UowDep, UserDep
+from rammeaftale.entrypoints.policies import Policy, policy
 from rammeaftale.entrypoints.web.charts import Series, tariff_history_svg
 from rammeaftale.entrypoints.web.rendering import ViewerDep, render
 from rammeaftale.services import offers, submissions
@@ -50,7 +51,7 @@ def _options(uow: UowDep, everything: list[Offer]) -> FilterOptions:
     )
 
 
-@router.get("/tilbud", response_class=HTMLResponse)
+@router.get("/tilbud", response_class=HTMLResponse, dependencies=[policy(Policy.PUBLIC)])
 def offer_list(
     request: Request,
     uow: UowDep,
@@ -86,7 +87,7 @@ def history_charts(history: tuple[offers.TariffPoint, ...], offer_name: str) -> 
     return charts
 
 
-@router.get("/tilbud/{offer_id}", response_class=HTMLResponse)
+@router.get("/tilbud/{offer_id}", response_class=HTMLResponse, dependencies=[policy(Policy.PUBLIC)])
 def offer_page(offer_id: int, request: Request, uow: UowDep, viewer: ViewerDep, clock: ClockDep) -> HTMLResponse:
     detail = offers.offer_detail(uow, viewer.actor, offer_id)
     trace = detail.trace_submission.result if detail.trace_submission is not None else None
@@ -114,7 +115,9 @@ def offer_page(offer_id: int, request: Request, uow: UowDep, viewer: ViewerDep, 
     return render(request, viewer, "offer.html", context)
 
 
-@router.get("/tilbud/{offer_id}/ydelser/{service_id}/skabelon")
+@router.get(
+    "/tilbud/{offer_id}/ydelser/{service_id}/skabelon", dependencies=[policy(Policy.OPERATOR | Policy.SECRETARIAT)]
+)
 def template_download(
     offer_id: int,
     service_id: int,

@@ -18,8 +18,9 @@ from rammeaftale.domain.findings import Finding
 from rammeaftale.domain.registry import Offer, Service
 from rammeaftale.domain.submission import build_submission
 from rammeaftale.entrypoints.deps import ClockDep, UowDep, UserDep
+from rammeaftale.entrypoints.policies import Policy, policy
 from rammeaftale.entrypoints.web import submission_form
-from rammeaftale.entrypoints.web.rendering import CSRF, Viewer, ViewerDep, render, see_other
+from rammeaftale.entrypoints.web.rendering import Viewer, ViewerDep, render, see_other
 from rammeaftale.services import compute, offers, submissions
 from rammeaftale.services.access import can_manage_offer_submissions, can_read_submissions, require_operator_of
 from rammeaftale.services.context import Actor, today
@@ -27,6 +28,8 @@ from rammeaftale.services.errors import InvalidSubmission, NotFound
 from rammeaftale.services.serialization import finding_to_data
 
 router = APIRouter()
+OPERATOR = [policy(Policy.OPERATOR)]
+SECRETARIAT = [policy(Policy.SECRETARIAT)]
 YEAR = Query(ge=2000, le=2100, description="Budgetåret; uden angivelse næste år")
 
 
@@ -100,7 +103,7 @@ def _upload_page(
     return render(request, viewer, "upload.html", context, status_code=status_code)
 
 
-@router.get("/ydelser/{service_id}/indberetning", response_class=HTMLResponse)
+@router.get("/ydelser/{service_id}/indberetning", response_class=HTMLResponse, dependencies=OPERATOR)
 def upload_page(
     service_id: int, request: Request, uow: UowDep, viewer: ViewerDep, actor: UserDep, year: CycleYear
 ) -> HTMLResponse:
@@ -108,7 +111,7 @@ def upload_page(
     return _upload_page(request, viewer, offer, service, year)
 
 
-@router.post("/ydelser/{service_id}/indberetning", response_class=HTMLResponse, dependencies=CSRF)
+@router.post("/ydelser/{service_id}/indberetning", response_class=HTMLResponse, dependencies=OPERATOR)
 def upload(
     service_id: int,
     request: Request,
@@ -206,7 +209,7 @@ def _form_page(
     return render(request, viewer, "submission_form.html", context, status_code=status_code)
 
 
-@router.get("/ydelser/{service_id}/formular", response_class=HTMLResponse)
+@router.get("/ydelser/{service_id}/formular", response_class=HTMLResponse, dependencies=OPERATOR)
 def form_page(
     service_id: int, request: Request, uow: UowDep, viewer: ViewerDep, actor: UserDep, year: CycleYear
 ) -> HTMLResponse:
@@ -216,7 +219,7 @@ def form_page(
     return _form_page(request, viewer, ctx, values, draft=draft)
 
 
-@router.post("/ydelser/{service_id}/formular", response_class=HTMLResponse, dependencies=CSRF)
+@router.post("/ydelser/{service_id}/formular", response_class=HTMLResponse, dependencies=OPERATOR)
 def form_submit(
     service_id: int,
     request: Request,
@@ -285,14 +288,18 @@ def _submission_page(
     return render(request, viewer, "submission.html", context, status_code=status_code)
 
 
-@router.get("/indberetninger/{submission_id}", response_class=HTMLResponse)
+@router.get(
+    "/indberetninger/{submission_id}",
+    response_class=HTMLResponse,
+    dependencies=[policy(Policy.OPERATOR | Policy.SECRETARIAT)],
+)
 def submission_page(
     submission_id: int, request: Request, uow: UowDep, viewer: ViewerDep, actor: UserDep
 ) -> HTMLResponse:
     return _submission_page(request, uow, viewer, submission_id)
 
 
-@router.post("/indberetninger/{submission_id}/indsend", response_class=HTMLResponse, dependencies=CSRF)
+@router.post("/indberetninger/{submission_id}/indsend", response_class=HTMLResponse, dependencies=OPERATOR)
 def submit(
     submission_id: int,
     request: Request,
@@ -318,7 +325,7 @@ def submit(
     return see_other(f"/indberetninger/{submission_id}")
 
 
-@router.post("/indberetninger/{submission_id}/godkend", response_class=HTMLResponse, dependencies=CSRF)
+@router.post("/indberetninger/{submission_id}/godkend", response_class=HTMLResponse, dependencies=SECRETARIAT)
 def approve(
     submission_id: int,
     uow: UowDep,
@@ -330,7 +337,7 @@ def approve(
     return see_other(f"/indberetninger/{submission_id}")
 
 
-@router.post("/indberetninger/{submission_id}/retur", response_class=HTMLResponse, dependencies=CSRF)
+@router.post("/indberetninger/{submission_id}/retur", response_class=HTMLResponse, dependencies=SECRETARIAT)
 def return_to_operator(
     submission_id: int,
     request: Request,
@@ -349,7 +356,7 @@ def return_to_operator(
     return see_other(f"/indberetninger/{submission_id}")
 
 
-@router.post("/indberetninger/{submission_id}/ret", response_class=HTMLResponse, dependencies=CSRF)
+@router.post("/indberetninger/{submission_id}/ret", response_class=HTMLResponse, dependencies=OPERATOR)
 def correct(
     submission_id: int,
     request: Request,

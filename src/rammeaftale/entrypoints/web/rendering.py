@@ -24,6 +24,12 @@ from rammeaftale.services.errors import Forbidden
 
 CSRF_FIELD = "csrf_token"
 CSRF_SESSION_KEY = "csrf"
+CSRF_HEADER = "x-csrf-token"
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+CSRF_FORM_MESSAGE = "Formularen er udløbet eller kom ikke fra denne side. Genindlæs siden, og prøv igen."
+CSRF_API_MESSAGE = (
+    "CSRF-token mangler eller er forkert: send sessionens token i headeren X-CSRF-Token (hent det med GET /api/csrf)."
+)
 
 SUBMISSION_STATUS_LABELS = {
     "missing": "Mangler",
@@ -68,10 +74,15 @@ def get_viewer(uow: UowDep, actor: ActorDep) -> Viewer:
 ViewerDep = Annotated[Viewer, Depends(get_viewer)]
 
 
-# --- CSRF: a per-session token in every form that changes something ----------------------------
+# --- CSRF: a per-session token in every form and request that changes something --------------------
+#
+# The token lives in the signed session cookie. Pages send it as the form field ``csrf_token``; API
+# calls made with the session cookie send it in the ``X-CSRF-Token`` header (GET /api/csrf hands it
+# out). The route policies (entrypoints/policies.py) check it on every state-changing request.
 
 
 def csrf_token(request: Request) -> str:
+    """The session's CSRF token, created on first use."""
     token = request.session.get(CSRF_SESSION_KEY)
     if not isinstance(token, str) or not token:
         token = secrets.token_urlsafe(32)
@@ -79,13 +90,30 @@ def csrf_token(request: Request) -> str:
     return token
 
 
-async def verify_csrf(request: Request) -> None:
-    """Refuse a form post whose token does not match the session's (cross-site request forgery)."""
-    form = await request.form()
-    sent = form.get(CSRF_FIELD)
+async def sent_csrf_token(request: Request) -> str | None:
+    """The token a request carries: the ``X-CSRF-Token`` header, else the form field (forms only)."""
+    header = request.headers.get(CSRF_HEADER)
+    if header:
+        return header
+    content_type = request.headers.get("content-type", "").lower()
+    if not content_type.startswith(FORM_TYPES):
+        return None
+    sent = (await request.form()).get(CSRF_FIELD)
+    return sent if isinstance(sent, str) else None
+
+
+def csrf_matches(request: Request, sent: str | None) -> bool:
     expected = request.session.get(CSRF_SESSION_KEY)
-    if not isinstance(sent, str) or not isinstance(expected, str) or not secrets.compare_digest(sent, expected):
-        raise Forbidden("Formularen er udløbet eller kom ikke fra denne side. Genindlæs siden, og prøv igen.")
+    if not sent or not isinstance(expected, str) or not expected:
+        return False
+    return secrets.compare_digest(sent.encode(), expected.encode())  # bytes: any text compares safely
+
+
+async def verify_csrf(request: Request) -> None:
+    """Refuse a request whose token does not match the session's (cross-site request forgery)."""
+    if not csrf_matches(request, await sent_csrf_token(request)):
+        api = request.url.path.startswith("/api/")
+        raise Forbidden(CSRF_API_MESSAGE if api else CSRF_FORM_MESSAGE)
 
 
 CSRF = [Depends(verify_csrf)]

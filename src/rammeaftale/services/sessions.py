@@ -1,0 +1,198 @@
+"""Signing in and out: throttled password checks, server-side sessions with timeouts, disabling users.
+
+* A session is a row in ``user_sessions``. The browser's signed cookie carries only a random 256-bit
+  session id; the table stores its SHA-256, so a leaked database does not hand out live sessions.
+* Every login starts a new session (the cookie's old content is thrown away: no session fixation);
+  logging out, an idle period (default 30 min), the absolute lifetime (default 8 h) and disabling the
+  user each end it. ``last_seen_at`` is written at most once a minute.
+* After 5 failed password checks for one username (since its last successful login) or 20 from one
+  client address within 15 minutes, further checks are refused with ``LoginThrottled`` without
+  looking at the password, until the oldest counted failure leaves the window. Refused attempts are
+  not counted, so hammering does not extend the lock. Attempts are rows in ``login_attempts``, so the
+  limit holds across processes. The clock is always the injected one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from rammeaftale.adapters.db.repositories import StoredSession
+from rammeaftale.adapters.db.uow import UnitOfWork
+from rammeaftale.services.access import require_secretariat_of
+from rammeaftale.services.audit import audit
+from rammeaftale.services.auth import actor_for_user, normalise_username
+from rammeaftale.services.context import Actor, Clock
+from rammeaftale.services.errors import NotFound, UseCaseError
+from rammeaftale.services.identity import LocalPasswordProvider, user_for_identity
+
+SESSION_ID_BYTES = 32  # 256 bits
+MAX_SESSION_ID_LENGTH = 128
+TOUCH_INTERVAL = timedelta(minutes=1)
+THROTTLE_WINDOW = timedelta(minutes=15)
+MAX_FAILURES_PER_USERNAME = 5
+MAX_FAILURES_PER_CLIENT = 20
+
+
+@dataclass(frozen=True)
+class SessionPolicy:
+    idle: timedelta = timedelta(minutes=30)
+    absolute: timedelta = timedelta(hours=8)
+
+
+class LoginThrottled(UseCaseError):
+    """Too many failed logins: refused without checking the password; retry after some seconds."""
+
+    def __init__(self, retry_after_seconds: int) -> None:
+        minutes = max(1, math.ceil(retry_after_seconds / 60))
+        unit = "minut" if minutes == 1 else "minutter"
+        super().__init__(f"For mange mislykkede loginforsøg. Vent {minutes} {unit}, og prøv igen.")
+        self.retry_after_seconds = retry_after_seconds
+
+
+def session_id_hash(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode()).hexdigest()
+
+
+# --- signing in ---------------------------------------------------------------------------------------
+
+
+def sign_in(uow: UnitOfWork, clock: Clock, username: str, password: str, client: str) -> Actor | None:
+    """Check a username and password (HTTP Basic on the API): throttled, recorded, committed."""
+    actor = _check(uow, _utc(clock()), username, password, client, record_success=False)
+    uow.commit()
+    return actor
+
+
+def log_in(
+    uow: UnitOfWork,
+    clock: Clock,
+    username: str,
+    password: str,
+    client: str,
+    user_agent: str = "",
+    previous_session_id: str | None = None,
+) -> str | None:
+    """Check the password and start a new session; returns the new session id for the cookie, or None.
+
+    A session the browser already had is ended (a login never continues an old session).
+    """
+    now = _utc(clock())
+    actor = _check(uow, now, username, password, client, record_success=True)
+    if actor is None or actor.user_id is None:
+        uow.commit()  # the failed attempt counts
+        return None
+    if previous_session_id:
+        _end(uow, previous_session_id, now, "replaced")
+    session_id = secrets.token_urlsafe(SESSION_ID_BYTES)
+    uow.user_sessions.add(session_id_hash(session_id), actor.user_id, now, user_agent)
+    uow.commit()
+    return session_id
+
+
+def _check(
+    uow: UnitOfWork, now: datetime, username: str, password: str, client: str, *, record_success: bool
+) -> Actor | None:
+    name = normalise_username(username)
+    client = client[:64] or "ukendt"
+    earlier_failures = _ensure_not_throttled(uow, name, client, now)
+    identity = LocalPasswordProvider(uow).authenticate({"username": name, "password": password})
+    user_id = user_for_identity(uow, identity) if identity is not None else None
+    actor = actor_for_user(uow, user_id) if user_id is not None else None
+    if actor is None:
+        uow.login_attempts.add(name, client, now, success=False)
+    elif record_success or earlier_failures:
+        uow.login_attempts.add(name, client, now, success=True)  # also ends the username's failure streak
+    return actor
+
+
+def _ensure_not_throttled(uow: UnitOfWork, username: str, client: str, now: datetime) -> int:
+    """Raise LoginThrottled when a limit is reached; otherwise the username's current failure count."""
+    since = now - THROTTLE_WINDOW
+    by_name = uow.login_attempts.failures_for_username(username, since, MAX_FAILURES_PER_USERNAME)
+    by_client = uow.login_attempts.failures_for_ip(client, since, MAX_FAILURES_PER_CLIENT)
+    locks = [
+        failures[limit - 1] + THROTTLE_WINDOW
+        for failures, limit in ((by_name, MAX_FAILURES_PER_USERNAME), (by_client, MAX_FAILURES_PER_CLIENT))
+        if len(failures) >= limit
+    ]
+    if locks:
+        raise LoginThrottled(max(1, math.ceil((max(locks) - now).total_seconds())))
+    return len(by_name)
+
+
+# --- the session of a request -------------------------------------------------------------------------
+
+
+def resolve_session(uow: UnitOfWork, clock: Clock, session_id: str, policy: SessionPolicy) -> Actor | None:
+    """The acting user of a live session; None for an unknown, ended or expired one (which is then ended)."""
+    if not session_id or len(session_id) > MAX_SESSION_ID_LENGTH:
+        return None
+    stored = uow.user_sessions.by_token_hash(session_id_hash(session_id))
+    if stored is None or stored.revoked_at is not None:
+        return None
+    now = _utc(clock())
+    reason = _expiry(stored, now, policy)
+    actor = actor_for_user(uow, stored.user_id) if reason is None else None
+    if actor is None:
+        uow.user_sessions.revoke(stored.id, now, reason or "disabled")
+        uow.commit()
+        return None
+    if now - stored.last_seen_at >= TOUCH_INTERVAL:
+        uow.user_sessions.touch(stored.id, now)
+        uow.commit()
+    return actor
+
+
+def _expiry(stored: StoredSession, now: datetime, policy: SessionPolicy) -> str | None:
+    if now - stored.created_at >= policy.absolute:
+        return "absolute"
+    if now - stored.last_seen_at >= policy.idle:
+        return "idle"
+    return None
+
+
+def log_out(uow: UnitOfWork, clock: Clock, session_id: str) -> None:
+    _end(uow, session_id, _utc(clock()), "logout")
+    uow.commit()
+
+
+def _end(uow: UnitOfWork, session_id: str, now: datetime, reason: str) -> None:
+    if not session_id or len(session_id) > MAX_SESSION_ID_LENGTH:
+        return
+    stored = uow.user_sessions.by_token_hash(session_id_hash(session_id))
+    if stored is not None:
+        uow.user_sessions.revoke(stored.id, now, reason)
+
+
+# --- disabling a user ---------------------------------------------------------------------------------
+
+
+def end_sessions_of_user(uow: UnitOfWork, clock: Clock, user_id: int, reason: str) -> int:
+    """End every open session of a user (inside the caller's transaction); returns how many."""
+    return uow.user_sessions.revoke_all_for_user(user_id, _utc(clock()), reason)
+
+
+def disable_user(uow: UnitOfWork, actor: Actor, clock: Clock, user_id: int) -> int:
+    """Disable an account and end all its sessions at once; returns how many sessions were ended.
+
+    The secretariat of the user's region may do it (and the system, e.g. the command line).
+    """
+    user = uow.users.get(user_id)
+    organisation = uow.organisations.get(user.organisation_id) if user is not None else None
+    if user is None or organisation is None:
+        raise NotFound("Brugeren findes ikke.")
+    if actor.role != "system":
+        require_secretariat_of(actor, organisation.region_code)
+    user.active = False
+    ended = end_sessions_of_user(uow, clock, user_id, "disabled")
+    audit(uow, clock, actor, "user.disabled", "user", user_id, username=user.username, sessions_ended=ended)
+    uow.commit()
+    return ended
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

@@ -1,0 +1,334 @@
+"""The cross-tenant matrix: every demo user tries every object-level route on objects that are not theirs.
+
+Issue 3, part 2. For each user of the demo (two secretariats, five operators, two buyers) and an
+anonymous visitor, every object-level route of the API and the pages is called for objects the user
+may not touch: drafts, submissions and services of another operator, the cycle and the appendix of
+another region, offers of another operator, and ids that do not exist. Who may do what is written
+down here, independently of the code (``entitled``); the bar is zero unauthorised successes, and an
+object of another organisation must answer exactly like one that does not exist (no existence leak).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import httpx
+from fastapi.testclient import TestClient
+
+from rammeaftale.adapters.db.uow import UnitOfWork
+from rammeaftale.demo import DEMO_USERS
+from tests.e2e.test_policies import Demo, body_2027, demo, demo_database
+
+__all__ = ["demo", "demo_database"]  # the shared fixtures
+
+USERS: tuple[str | None, ...] = (*(username for username, *_ in DEMO_USERS), None)
+MISSING = 999_999
+MISSING_REGION = 9999
+SUBMISSION_JSON = json.dumps(body_2027()).encode()
+PAGE_UPLOAD = {"fil": ("fjordgaarden-2027.json", SUBMISSION_JSON, "application/json")}
+API_UPLOAD = {"file": ("fjordgaarden-2027.json", SUBMISSION_JSON, "application/json")}
+REFUSALS = {401, 403, 404}
+
+
+@dataclass(frozen=True)
+class Who:
+    username: str | None
+    role: str
+    organisation_id: int | None
+    region_code: int | None
+
+
+@dataclass(frozen=True)
+class Target:
+    """An object a route works on; ``operator_id`` and ``region_code`` say whose it is (None: no one's)."""
+
+    kind: str  # submission | service | region | offer
+    id: int
+    operator_id: int | None
+    region_code: int | None
+    offer_id: int = 0
+
+    @property
+    def exists(self) -> bool:
+        return self.region_code is not None
+
+
+def entitled(who: Who, action: str, target: Target) -> bool:
+    """Who may do what, as issue 3 and the handbook say it (not read from the code)."""
+    if who.username is None or not target.exists:
+        return False
+    own_organisation = who.role == "operator" and who.organisation_id == target.operator_id
+    own_region = who.role == "secretariat" and who.region_code == target.region_code
+    return {
+        "read": own_organisation or own_region,  # a submission: its operator and its region's secretariat
+        "template": own_organisation or own_region,
+        "operate": own_organisation,  # save, upload, submit, correct: the operator only
+        "decide": own_region,  # approve, return: the region's secretariat only
+        "region": own_region,  # cycle overview, publish the appendix
+        "change_offer": own_organisation or own_region,
+    }[action]
+
+
+def another_organisation(who: Who, target: Target) -> bool:
+    if who.username is None or not target.exists:
+        return True
+    if target.kind == "region":
+        return who.region_code != target.region_code
+    return who.organisation_id != target.operator_id
+
+
+Send = Callable[[TestClient, Target, str], httpx.Response]
+
+
+@dataclass(frozen=True)
+class Probe:
+    name: str
+    kind: str
+    action: str
+    send: Send
+    leak_checked: bool = True  # offers are public: another operator's offer may answer 403, not 404
+
+
+def api(method: str, url: str, **kwargs: object) -> Send:
+    def send(client: TestClient, target: Target, token: str) -> httpx.Response:
+        path = url.format(id=target.id, offer=target.offer_id)
+        response: httpx.Response = client.request(
+            method, path, headers={"X-CSRF-Token": token}, follow_redirects=False, **kwargs
+        )
+        return response
+
+    return send
+
+
+def page(method: str, url: str, data: dict[str, str] | None = None, upload: bool = False) -> Send:
+    def send(client: TestClient, target: Target, token: str) -> httpx.Response:
+        path = url.format(id=target.id, offer=target.offer_id)
+        if method == "GET":
+            response: httpx.Response = client.get(path, follow_redirects=False)
+            return response
+        form = {**(data or {}), "csrf_token": token}
+        return client.post(path, data=form, files=PAGE_UPLOAD if upload else None, follow_redirects=False)
+
+    return send
+
+
+PROBES = (
+    Probe("GET /api/submissions/{id}", "submission", "read", api("GET", "/api/submissions/{id}")),
+    Probe(
+        "POST /api/submissions/{id}/submit",
+        "submission",
+        "operate",
+        api("POST", "/api/submissions/{id}/submit", json={"remarks": "Forsøg"}),
+    ),
+    Probe(
+        "POST /api/submissions/{id}/approve",
+        "submission",
+        "decide",
+        api("POST", "/api/submissions/{id}/approve", json={"comment": "Godkendt"}),
+    ),
+    Probe(
+        "POST /api/submissions/{id}/return",
+        "submission",
+        "decide",
+        api("POST", "/api/submissions/{id}/return", json={"comment": "Retur"}),
+    ),
+    Probe(
+        "POST /api/submissions/{id}/corrections",
+        "submission",
+        "operate",
+        api("POST", "/api/submissions/{id}/corrections?reason=Rettelse", content=SUBMISSION_JSON),
+    ),
+    Probe("GET /indberetninger/{id}", "submission", "read", page("GET", "/indberetninger/{id}")),
+    Probe(
+        "POST /indberetninger/{id}/indsend",
+        "submission",
+        "operate",
+        page("POST", "/indberetninger/{id}/indsend", {"remarks": "Forsøg"}),
+    ),
+    Probe(
+        "POST /indberetninger/{id}/godkend",
+        "submission",
+        "decide",
+        page("POST", "/indberetninger/{id}/godkend", {"comment": "Godkendt"}),
+    ),
+    Probe(
+        "POST /indberetninger/{id}/retur",
+        "submission",
+        "decide",
+        page("POST", "/indberetninger/{id}/retur", {"comment": "Retur"}),
+    ),
+    Probe(
+        "POST /indberetninger/{id}/ret",
+        "submission",
+        "operate",
+        page("POST", "/indberetninger/{id}/ret", {"reason": "Rettelse"}, upload=True),
+    ),
+    Probe(
+        "GET /api/services/{id}/template",
+        "service",
+        "template",
+        api("GET", "/api/services/{id}/template?year=2027"),
+    ),
+    Probe(
+        "POST /api/services/{id}/submissions",
+        "service",
+        "operate",
+        api("POST", "/api/services/{id}/submissions", content=SUBMISSION_JSON),
+    ),
+    Probe(
+        "POST /api/services/{id}/submissions/file",
+        "service",
+        "operate",
+        api("POST", "/api/services/{id}/submissions/file", files=API_UPLOAD),
+    ),
+    Probe("GET /ydelser/{id}/indberetning", "service", "operate", page("GET", "/ydelser/{id}/indberetning")),
+    Probe(
+        "POST /ydelser/{id}/indberetning",
+        "service",
+        "operate",
+        page("POST", "/ydelser/{id}/indberetning", {"aar": "2027"}, upload=True),
+    ),
+    Probe("GET /ydelser/{id}/formular", "service", "operate", page("GET", "/ydelser/{id}/formular?aar=2027")),
+    Probe(
+        "POST /ydelser/{id}/formular",
+        "service",
+        "operate",
+        page("POST", "/ydelser/{id}/formular?aar=2027", {"offer.name": "Forsøg", "offer.places": "1"}),
+    ),
+    Probe(
+        "GET /tilbud/{offer}/ydelser/{id}/skabelon",
+        "service",
+        "template",
+        page("GET", "/tilbud/{offer}/ydelser/{id}/skabelon?aar=2027"),
+    ),
+    Probe("GET /api/cycle/{region}/2027", "region", "region", api("GET", "/api/cycle/{id}/2027")),
+    Probe(
+        "POST /api/appendices/{region}/2027/publish",
+        "region",
+        "region",
+        api("POST", "/api/appendices/{id}/2027/publish", json={"reason": "Forsøg"}),
+    ),
+    Probe("GET /takstcyklus?region={region}", "region", "region", page("GET", "/takstcyklus?region={id}&aar=2027")),
+    Probe(
+        "POST /takstbilag/{region}/2027/offentliggoer",
+        "region",
+        "region",
+        page("POST", "/takstbilag/{id}/2027/offentliggoer", {"reason": "Forsøg"}),
+    ),
+    Probe(
+        "POST /api/offers/{id}/versions",
+        "offer",
+        "change_offer",
+        api(
+            "POST",
+            "/api/offers/{id}/versions",
+            json={"valid_from": "2030-01-01", "reason": "Forsøg", "agreed_places": "1"},
+        ),
+        leak_checked=False,
+    ),
+)
+
+
+def targets(demo: Demo) -> dict[str, list[Target]]:
+    """Per operator one submission of each status (draft, submitted, approved, published), its first
+    service and offer; both regions; and for each kind an id that does not exist."""
+    found: dict[str, list[Target]] = defaultdict(list)
+    seen: set[tuple[int, str]] = set()
+    with UnitOfWork(demo.engine) as uow:
+        for offer in uow.offers.all():
+            operator, region = offer.operator.id, offer.operator.region_code
+            if all(t.operator_id != operator for t in found["offer"]):
+                found["offer"].append(Target("offer", offer.id, operator, region))
+                service = offer.services[0]
+                found["service"].append(Target("service", service.id, operator, region, offer.id))
+            for row in uow.submissions.for_offer(offer.id):
+                if (operator, row.status) not in seen:
+                    seen.add((operator, row.status))
+                    found["submission"].append(Target("submission", row.id, operator, region))
+        for region_row in uow.organisations.regions():
+            found["region"].append(Target("region", region_row.region_code, None, region_row.region_code))
+    for kind in ("submission", "service", "offer"):
+        found[kind].append(Target(kind, MISSING, None, None, offer_id=1))
+    found["region"].append(Target("region", MISSING_REGION, None, None))
+    return found
+
+
+def who_is(demo: Demo, username: str | None) -> Who:
+    if username is None:
+        return Who(None, "anonymous", None, None)
+    with UnitOfWork(demo.engine) as uow:
+        user = uow.users.by_username(username)
+        assert user is not None
+        organisation = uow.organisations.get(user.organisation_id)
+        assert organisation is not None
+        return Who(username, user.role, user.organisation_id, organisation.region_code)
+
+
+def succeeded(response: httpx.Response) -> bool:
+    """A 2xx, or a redirect anywhere but the login page (a page post that went through)."""
+    if response.is_success:
+        return True
+    return response.is_redirect and not response.headers.get("location", "").startswith("/login")
+
+
+def refused_properly(who: Who, response: httpx.Response) -> bool:
+    if who.username is None and response.is_redirect:
+        return response.headers["location"].startswith("/login?next=")
+    return response.status_code in REFUSALS
+
+
+@dataclass
+class Matrix:
+    requests: int = 0
+    other_organisation: int = 0
+    unauthorised_successes: list[str] = field(default_factory=list)
+    improper_refusals: list[str] = field(default_factory=list)
+    existence_leaks: list[str] = field(default_factory=list)
+    per_user: Counter[str] = field(default_factory=Counter)
+
+
+def run_matrix(demo: Demo) -> Matrix:
+    matrix = Matrix()
+    objects = targets(demo)
+    for username in USERS:
+        who = who_is(demo, username)
+        client = demo.client(username)
+        token = demo.csrf(client)
+        for probe in PROBES:
+            answers: dict[int, set[int]] = defaultdict(set)  # exists (1/0) -> statuses
+            for target in objects[probe.kind]:
+                if entitled(who, probe.action, target):
+                    continue
+                response = probe.send(client, target, token)
+                matrix.requests += 1
+                matrix.per_user[username or "anonym"] += 1
+                matrix.other_organisation += another_organisation(who, target)
+                where = f"{username or 'anonym'} {probe.name} id={target.id} -> {response.status_code}"
+                if succeeded(response):
+                    matrix.unauthorised_successes.append(where)
+                elif not refused_properly(who, response):
+                    matrix.improper_refusals.append(f"{where}: {response.text[:160]}")
+                if another_organisation(who, target):
+                    answers[int(target.exists)].add(response.status_code)
+            if probe.leak_checked and answers[1] and answers[1] != answers[0]:
+                matrix.existence_leaks.append(f"{username or 'anonym'} {probe.name}: {dict(answers)}")
+    return matrix
+
+
+def test_no_user_succeeds_on_another_organisations_objects_and_none_learns_that_they_exist(demo: Demo) -> None:
+    before = demo.counts()
+    matrix = run_matrix(demo)
+    print(
+        f"\ncross-tenant matrix: {matrix.requests} requests by {len(USERS)} users on {len(PROBES)} routes, "
+        f"{matrix.other_organisation} on objects of another organisation, "
+        f"{len(matrix.unauthorised_successes)} unauthorised successes; per user: {dict(matrix.per_user)}"
+    )
+    assert matrix.unauthorised_successes == []
+    assert matrix.improper_refusals == []
+    assert matrix.existence_leaks == []
+    assert demo.counts() == before  # nothing changed anywhere
+    assert matrix.other_organisation >= 1000
+    assert set(matrix.per_user) == {*(u for u in USERS if u), "anonym"}
