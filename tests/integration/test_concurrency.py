@@ -10,7 +10,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -19,30 +18,12 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from rammeaftale.adapters.db.repositories import AppendixRepository
 from rammeaftale.adapters.db.uow import UnitOfWork
-from rammeaftale.demo import load_demo
 from rammeaftale.domain.submission import build_submission
 from rammeaftale.services import appendix, retry, submissions
-from rammeaftale.services.auth import authenticate
-from rammeaftale.services.context import Actor
 from rammeaftale.services.errors import Conflict, InvalidSubmission, UseCaseError
 from rammeaftale.services.retry import write_use_case
-from tests.conftest import fixed_clock
+from tests.integration.helpers import NOW, login
 from tests.unit.factories import submission_data
-
-NOW = fixed_clock(datetime(2026, 11, 22, 9, 0, tzinfo=UTC))
-
-
-@pytest.fixture
-def demo(engine: Engine) -> Engine:
-    load_demo(engine)
-    return engine
-
-
-def login(engine: Engine, username: str) -> Actor:
-    with UnitOfWork(engine) as uow:
-        actor = authenticate(uow, username, "demo1234")
-    assert actor is not None
-    return actor
 
 
 def submitted_fjordgaarden_2027(engine: Engine) -> int:

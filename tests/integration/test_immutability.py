@@ -6,7 +6,7 @@ SQLite and PostgreSQL alike, while the one allowed transition (approved -> publi
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
 
 import pytest
 from alembic import command
@@ -16,29 +16,11 @@ from sqlalchemy.exc import IntegrityError
 from rammeaftale.adapters.db import models as m
 from rammeaftale.adapters.db.engine import alembic_config, migrate
 from rammeaftale.adapters.db.uow import UnitOfWork
-from rammeaftale.demo import load_demo
 from rammeaftale.domain.submission import build_submission
 from rammeaftale.services import appendix, submissions
 from rammeaftale.services.audit import record_read
-from rammeaftale.services.auth import authenticate
-from rammeaftale.services.context import Actor
-from tests.conftest import fixed_clock
+from tests.integration.helpers import NOW, login
 from tests.unit.factories import submission_data
-
-NOW = fixed_clock(datetime(2026, 11, 22, 9, 0, tzinfo=UTC))
-
-
-@pytest.fixture
-def demo(engine: Engine) -> Engine:
-    load_demo(engine)
-    return engine
-
-
-def login(engine: Engine, username: str) -> Actor:
-    with UnitOfWork(engine) as uow:
-        actor = authenticate(uow, username, "demo1234")
-    assert actor is not None
-    return actor
 
 
 def approved_fjordgaarden_2027(engine: Engine) -> int:

@@ -14,27 +14,13 @@ from rammeaftale.demo import load_demo
 from rammeaftale.domain.registry import version_at
 from rammeaftale.domain.submission import build_submission
 from rammeaftale.services import appendix, cycle, submissions
-from rammeaftale.services.auth import authenticate
 from rammeaftale.services.errors import Conflict, Forbidden, InvalidSubmission, NotFound
 from rammeaftale.services.registry import change_offer
 from tests.conftest import fixed_clock
+from tests.integration.helpers import NOW, login
 from tests.unit.factories import submission_data
 
-NOW = fixed_clock(datetime(2026, 11, 22, 9, 0, tzinfo=UTC))
 EARLY = fixed_clock(datetime(2026, 10, 1, 9, 0, tzinfo=UTC))
-
-
-@pytest.fixture
-def demo(engine):
-    load_demo(engine)
-    return engine
-
-
-def login(engine, username):
-    with UnitOfWork(engine) as uow:
-        actor = authenticate(uow, username, "demo1234")
-    assert actor is not None
-    return actor
 
 
 def fjordgaarden_service(engine) -> int:
