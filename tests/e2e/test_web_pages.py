@@ -448,3 +448,8 @@ def test_an_operator_corrects_a_published_submission_by_a_new_version_with_a_rea
         correction = uow.submissions.latest(service_id, 2026)
     assert original is not None and original.status == "published"
     assert correction is not None and correction.supersedes_id == published.id and correction.status == "draft"
+
+
+def test_an_id_beyond_the_database_range_in_a_page_address_is_a_404_not_a_server_error(site: Site) -> None:
+    assert site.client.get("/tilbud/99999999999999999999").status_code == 404
+    assert site.client.get("/takstbilag/1081/99999999999").status_code == 404

@@ -12,7 +12,7 @@ from fastapi import Depends, HTTPException, Request
 from rammeaftale.adapters.db.uow import UnitOfWork
 from rammeaftale.entrypoints.settings import Settings, load_settings
 from rammeaftale.services.context import Actor, Clock
-from rammeaftale.services.errors import Forbidden
+from rammeaftale.services.errors import Forbidden, InvalidSubmission, NotFound
 from rammeaftale.services.sessions import LoginThrottled, SessionPolicy, resolve_session, sign_in
 
 ANONYMOUS = Actor(None, "anonym", "anonymous", None, None)
@@ -97,3 +97,21 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
     except (binascii.Error, UnicodeDecodeError):
         return None
     return username, password
+
+
+MAX_DB_INTEGER = 2_147_483_647  # PostgreSQL integer columns; a larger id or number fails in the driver
+
+
+def integers_in_range(request: Request) -> None:
+    """An integer in the path or query beyond what the database stores names nothing: 404 / 422, never a 500."""
+    for value in request.path_params.values():
+        if _out_of_range(str(value)):
+            raise NotFound("Det findes ikke.")
+    for name, value in request.query_params.multi_items():
+        if _out_of_range(value):
+            raise InvalidSubmission(f"Parameteren '{name[:40]}' er et for stort tal.", [])
+
+
+def _out_of_range(text: str) -> bool:
+    digits = text.strip().lstrip("+-")
+    return digits.isascii() and digits.isdigit() and (len(digits) > 10 or int(digits) > MAX_DB_INTEGER)

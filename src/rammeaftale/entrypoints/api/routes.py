@@ -14,12 +14,12 @@ from rammeaftale.adapters.excel.template import write_template
 from rammeaftale.adapters.json_submission import UnreadableInput, locate_json, read_json_submission
 from rammeaftale.domain.money import amount
 from rammeaftale.domain.supplements import ata_price
-from rammeaftale.entrypoints.deps import ActorDep, ClockDep, UowDep, UserDep
+from rammeaftale.entrypoints.deps import ActorDep, ClockDep, UowDep, UserDep, integers_in_range
 from rammeaftale.entrypoints.policies import Policy, policy
 from rammeaftale.entrypoints.web.rendering import csrf_token
 from rammeaftale.services import appendix, compute, cycle, offers, registry, submissions
 from rammeaftale.services.context import today
-from rammeaftale.services.errors import InvalidSubmission, NotFound
+from rammeaftale.services.errors import InvalidSubmission
 
 
 class FindingOut(BaseModel):
@@ -48,24 +48,6 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     422: {**_PROBLEM, "description": "Ugyldigt input med fund"},
     429: {**_PROBLEM, "description": "For mange mislykkede loginforsøg"},
 }
-MAX_DB_INTEGER = 2_147_483_647  # PostgreSQL integer columns; a larger id or number fails in the driver
-
-
-def integers_in_range(request: Request) -> None:
-    """An integer in the path or query beyond what the database stores names nothing: 404 / 422, never a 500."""
-    for value in request.path_params.values():
-        if _out_of_range(str(value)):
-            raise NotFound("Det findes ikke.")
-    for name, value in request.query_params.multi_items():
-        if _out_of_range(value):
-            raise InvalidSubmission(f"Parameteren '{name[:40]}' er et for stort tal.", [])
-
-
-def _out_of_range(text: str) -> bool:
-    digits = text.strip().lstrip("+-")
-    return digits.isascii() and digits.isdigit() and (len(digits) > 10 or int(digits) > MAX_DB_INTEGER)
-
-
 router = APIRouter(tags=["rammeaftale"], responses=ERROR_RESPONSES, dependencies=[Depends(integers_in_range)])
 docs_router = APIRouter(include_in_schema=False)  # Swagger UI, only in development (decision 0005)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
+from rammeaftale.entrypoints.deps import integers_in_range
 from rammeaftale.entrypoints.web import (
     pages_appendix,
     pages_ata,
@@ -13,6 +14,6 @@ from rammeaftale.entrypoints.web import (
     pages_submissions,
 )
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[Depends(integers_in_range)])
 for module in (pages_auth, pages_offers, pages_submissions, pages_cycle, pages_appendix, pages_ata):
     router.include_router(module.router)
