@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench security screenshots clean
+.PHONY: run test lint bench security sbom screenshots clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -34,6 +34,11 @@ bench: $(STAMP)
 # concurrency, CPR scan) and their figures in bench/security.json; see docs/security.md.
 security: $(STAMP)
 	$(BIN)/python benchmarks/security.py
+
+# CycloneDX 1.5 SBOM of the installed runtime dependencies, from local metadata (downloads nothing);
+# see docs/operations.md, "Dependencies and vulnerabilities".
+sbom: $(STAMP)
+	$(BIN)/python tools/sbom.py bench/sbom.cdx.json
 
 clean:
 	rm -rf $(VENV) var bench/results.json

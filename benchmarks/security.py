@@ -4,11 +4,12 @@
    operation and role on SQLite, 100 on PostgreSQL; the hostile corpus over HTTP on both backends and
    through the CLI as a real subprocess per file; the CPR scan last, over everything the run logged),
    plus tests/e2e/test_tenancy_matrix.py and tests/integration/test_concurrency.py when they exist.
-   Each security test writes its figures into a scratch folder (``RAMMEAFTALE_SECURITY_REPORT``).
-2. The cross-tenant figures: bench/tenancy.json when the tenancy matrix test wrote it during this run
-   (``{"cross_tenant_requests": int, "unauthorised_successes": int}``), else a matrix computed here over
-   the API with the demo users (every user and an anonymous visitor against every submission, service,
-   offer and region that is not theirs).
+   Each of them writes its figures into a scratch folder of this run (``RAMMEAFTALE_SECURITY_REPORT``;
+   the file names are decided in ``tests/report.py``, which writes and reads them).
+2. The cross-tenant figures: ``tenancy.json`` of that folder when the tenancy matrix test wrote it
+   (``{"cross_tenant_requests": int, "unauthorised_successes": int, ...details}``), else a matrix
+   computed here over the API with the demo users (every user and an anonymous visitor against every
+   submission, service, offer and region that is not theirs).
 3. bench/security.json with the figures, printed. Exit 1 when a test failed or a figure misses its bar.
 
 Not a pytest test: run it as ``.venv/bin/python benchmarks/security.py`` (``--quick`` for the CI sizes).
@@ -30,9 +31,12 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # for tests.report, the one place that names the report files
+
+from tests.report import REPORT_ENV, read_figures  # noqa: E402
+
 BENCH = ROOT / "bench"
 OUT = BENCH / "security.json"
-TENANCY = BENCH / "tenancy.json"
 SUITES = ("tests/security", "tests/e2e/test_tenancy_matrix.py", "tests/integration/test_concurrency.py")
 TODAY = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 PASSWORD = "demo1234"
@@ -41,20 +45,12 @@ BARS = {"unauthorised_successes": 0, "server_errors": 0, "schema_violations": 0,
 
 def run_tests(report: Path, quick: bool) -> int:
     suites = [suite for suite in SUITES if (ROOT / suite).exists()]
-    env = {**os.environ, "RAMMEAFTALE_SECURITY_REPORT": str(report)}
+    env = {**os.environ, REPORT_ENV: str(report)}
     if not quick:
         env["RAMMEAFTALE_SECURITY_LONG"] = "1"
     command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--durations=5", *suites]
     print("$", " ".join(command), flush=True)
     return subprocess.call(command, cwd=ROOT, env=env)
-
-
-def read_part(report: Path, name: str) -> dict[str, Any]:
-    path = report / f"{name}.json"
-    if not path.exists():
-        return {}
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return data
 
 
 # --- the fallback cross-tenant matrix ----------------------------------------------------------------------
@@ -193,11 +189,12 @@ def tenancy_matrix() -> dict[str, Any]:
     }
 
 
-def tenancy_figures(started: float) -> dict[str, Any]:
-    if TENANCY.exists() and TENANCY.stat().st_mtime >= started:
-        data: dict[str, Any] = json.loads(TENANCY.read_text(encoding="utf-8"))
-        data.setdefault("source", "tests/e2e/test_tenancy_matrix.py (bench/tenancy.json)")
-        return data
+def tenancy_figures(report: Path) -> dict[str, Any]:
+    """The tenancy matrix test's figures of this run (``tenancy.json`` in ``report``), else the fallback."""
+    written = read_figures(report, "tenancy")
+    if "cross_tenant_requests" in written and "unauthorised_successes" in written:
+        written.setdefault("source", "tests/e2e/test_tenancy_matrix.py")
+        return written
     return tenancy_matrix()
 
 
@@ -210,8 +207,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as folder:
         report = Path(folder)
         code = 0 if args.skip_tests else run_tests(report, args.quick)
-        fuzz, hostile, cpr = (read_part(report, name) for name in ("fuzz", "hostile", "cpr"))
-    tenancy = tenancy_figures(started)
+        fuzz, hostile, cpr = (read_figures(report, name) for name in ("fuzz", "hostile", "cpr"))
+        tenancy = tenancy_figures(report)
     figures: dict[str, Any] = {
         "cross_tenant_requests": tenancy.get("cross_tenant_requests"),
         "unauthorised_successes": tenancy.get("unauthorised_successes"),

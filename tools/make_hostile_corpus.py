@@ -147,6 +147,25 @@ def with_members(raw: bytes, changes: dict[str, bytes | None], order: list[str] 
     return zip_bytes(items)
 
 
+def with_symlink(raw: bytes, name: str, target: str) -> bytes:
+    """``raw`` plus a member stored the way ``zip --symlinks`` stores a symbolic link: Unix mode 0o120777 in the
+    upper bits of its external attributes and the link's target as its data (ASVS V5.2.5)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for member_name, data in members_of(raw).items():
+            info = zipfile.ZipInfo(member_name, FIXED_DATE)
+            info.create_system = 3  # Unix, whatever system builds the corpus: the same bytes everywhere
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o100644 << 16
+            archive.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
+        link = zipfile.ZipInfo(name, FIXED_DATE)
+        link.create_system = 3
+        link.compress_type = zipfile.ZIP_STORED
+        link.external_attr = 0o120777 << 16
+        archive.writestr(link, target.encode("utf-8"))
+    return buffer.getvalue()
+
+
 def with_cell_xml(ref: str, cell_xml: str, raw: bytes | None = None) -> bytes:
     """The template with one cell of the Takstberegning sheet replaced by hand-written SpreadsheetML."""
     base = raw or template()
@@ -822,6 +841,18 @@ def cases() -> list[Case]:
             "Stinavne",
             "En del med navnet xl/../../../evil.",
             lambda: with_members(t(), {"xl/../../../evil": b"x"}),
+        ),
+        Case(
+            "symlink-absolute.xlsx",
+            "Stinavne",
+            "Skabelonen med en del (xl/media/image1.png), der er et symbolsk link til /etc/passwd.",
+            lambda: with_symlink(t(), "xl/media/image1.png", "/etc/passwd"),
+        ),
+        Case(
+            "symlink-relative.xlsx",
+            "Stinavne",
+            "Skabelonen med en del (xl/media/image1.png), der er et symbolsk link til ../../../../root/.ssh/id_rsa.",
+            lambda: with_symlink(t(), "xl/media/image1.png", "../../../../root/.ssh/id_rsa"),
         ),
         Case(
             "duplicate-member.xlsx",

@@ -145,3 +145,38 @@ def test_a_hostile_upload_over_http_is_refused_with_a_danish_4xx_and_saves_nothi
     assert response.json()["detail"]
     with UnitOfWork(client.app.state.engine) as uow:
         assert uow.submissions.latest(service_id, 2027) is None
+
+
+@pytest.mark.parametrize("text", ["1e400", "NaN", "-Infinity"])
+def test_a_json_submission_with_an_amount_string_beyond_the_money_limits_is_a_danish_422_and_saves_nothing(
+    client, text
+):
+    service_id = fjordgaarden(client)["services"][0]["id"]
+    data = json.loads(body_2027())
+    data["costs"]["activities"] = text
+    response = client.post(f"/api/services/{service_id}/submissions", json=data, auth=("drift.aalborg", "demo1234"))
+    assert response.status_code == 422
+    errors = [f for f in response.json()["findings"] if f["severity"] == "error"]
+    assert [(f["rule_id"], f["source"]) for f in errors] == [("R-TAR-02", "$.costs.activities")]
+    assert errors[0]["message"].startswith("Tallet ") and "<class" not in response.text
+    with UnitOfWork(client.app.state.engine) as uow:
+        assert uow.submissions.latest(service_id, 2027) is None
+
+
+def test_a_json_number_with_an_exponent_beyond_what_decimal_holds_is_refused_in_danish_not_a_server_error(client):
+    service_id = fjordgaarden(client)["services"][0]["id"]
+    body = body_2027().replace(b'"activities": 600000', b'"activities": 1e9999999999999999999')
+    assert b"1e9999999999999999999" in body
+    response = client.post(f"/api/services/{service_id}/submissions", content=body, auth=("drift.aalborg", "demo1234"))
+    assert response.status_code == 422
+    assert "for stort eller har for mange cifre" in response.json()["detail"]
+    with UnitOfWork(client.app.state.engine) as uow:
+        assert uow.submissions.latest(service_id, 2027) is None
+
+
+@pytest.mark.parametrize("text", ["1e400", "NaN", "1000000000000000"])
+def test_the_ata_endpoint_answers_a_number_beyond_the_money_limits_with_a_danish_422_not_a_server_error(client, text):
+    response = client.get("/api/ata", params={"hourly_cost": text, "absence": "0.30", "time_coefficient": "0.40"})
+    assert response.status_code == 422
+    detail = response.json()["detail"]
+    assert ("for stort" in detail or "ikke et endeligt tal" in detail) and "<class" not in detail, detail

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import httpx
+import itsdangerous
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -20,12 +21,13 @@ from sqlalchemy import Engine
 
 from rammeaftale.adapters.db.uow import UnitOfWork
 from rammeaftale.entrypoints.app import create_app
-from rammeaftale.entrypoints.settings import ConfigurationError
+from rammeaftale.entrypoints.settings import SESSION_COOKIE, ConfigurationError
 from rammeaftale.services.context import SYSTEM
 from rammeaftale.services.sessions import disable_user
 from tests.integration.test_sessions import PASSWORD, MovableClock, People, seed_people
 
-COOKIE = "rammeaftale_session"
+COOKIE = SESSION_COOKIE  # development and test, plain http; __Host-rammeaftale_session in production
+PRODUCTION_SECRET = "en-lang-og-tilfaeldig-hemmelighed-til-test-0123456789"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 PROTECTED = "/takstcyklus"
 
@@ -206,7 +208,7 @@ def test_in_production_the_cookie_is_secure_and_the_default_secret_is_refused(
     monkeypatch.delenv("RAMMEAFTALE_SECRET_KEY", raising=False)
     with pytest.raises(ConfigurationError):
         create_app(engine, MovableClock())
-    monkeypatch.setenv("RAMMEAFTALE_SECRET_KEY", "en-lang-og-tilfaeldig-hemmelighed-til-test-0123456789")
+    monkeypatch.setenv("RAMMEAFTALE_SECRET_KEY", PRODUCTION_SECRET)
     monkeypatch.setenv("RAMMEAFTALE_SESSION_ABSOLUTE_HOURS", "4")
     with TestClient(create_app(engine, MovableClock()), base_url="https://testserver") as client:
         page = client.get("/login")
@@ -217,3 +219,80 @@ def test_in_production_the_cookie_is_secure_and_the_default_secret_is_refused(
     assert response.status_code == 303
     cookie = response.headers["set-cookie"].lower()
     assert "secure" in cookie and "httponly" in cookie and "max-age=14400" in cookie
+
+
+def test_in_production_the_cookie_has_the_host_prefix_path_slash_and_no_domain(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed_people(engine)
+    monkeypatch.setenv("RAMMEAFTALE_ENV", "production")
+    monkeypatch.setenv("RAMMEAFTALE_SECRET_KEY", PRODUCTION_SECRET)
+    monkeypatch.delenv("RAMMEAFTALE_SECRET_KEY_PREVIOUS", raising=False)
+    app = create_app(engine, MovableClock())
+    assert app.state.settings.session_cookie_name == f"__Host-{SESSION_COOKIE}"
+    with TestClient(app, base_url="https://testserver") as client:
+        token = CSRF.search(client.get("/login").text)
+        assert token
+        data = {"username": "sekretariat.nord", "password": PASSWORD, "csrf_token": token.group(1)}
+        response = client.post("/login", data=data, follow_redirects=False)
+        assert response.status_code == 303
+        assert client.cookies.get(f"__Host-{SESSION_COOKIE}")
+        again = client.get(PROTECTED, follow_redirects=False)  # the cookie comes back and names the session
+        assert not again.headers.get("location", "").startswith("/login"), again.headers
+    cookie = response.headers["set-cookie"]
+    assert re.fullmatch(
+        rf"__Host-{SESSION_COOKIE}=[^;]+; path=/; Max-Age=28800; httponly; samesite=lax; secure", cookie
+    ), cookie
+    assert "domain" not in cookie.lower()
+
+
+def app_with_keys(
+    engine: Engine, clock: MovableClock, monkeypatch: pytest.MonkeyPatch, current: str, previous: str | None
+) -> FastAPI:
+    """The app as it starts after a (re)deployment with these keys."""
+    monkeypatch.setenv("RAMMEAFTALE_SECRET_KEY", current)
+    if previous is None:
+        monkeypatch.delenv("RAMMEAFTALE_SECRET_KEY_PREVIOUS", raising=False)
+    else:
+        monkeypatch.setenv("RAMMEAFTALE_SECRET_KEY_PREVIOUS", previous)
+    return create_app(engine, clock)
+
+
+def login_under_key(engine: Engine, clock: MovableClock, monkeypatch: pytest.MonkeyPatch, key: str) -> str:
+    people = seed_people(engine)
+    app = app_with_keys(engine, clock, monkeypatch, key, None)
+    with TestClient(app) as client:
+        return Browser(app, client, clock, engine, people).login()
+
+
+KEY_A = "a" * 40
+KEY_B = "b" * 40
+
+
+def test_after_a_key_rotation_a_cookie_signed_with_the_previous_key_still_logs_in(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = MovableClock()
+    cookie = login_under_key(engine, clock, monkeypatch, KEY_A)
+    itsdangerous.TimestampSigner(KEY_A).unsign(cookie)  # signed with A
+    rotated = app_with_keys(engine, clock, monkeypatch, KEY_B, f"{'c' * 40}, {KEY_A}")
+    assert logged_in(TestClient(rotated, cookies={COOKIE: cookie}))
+    with TestClient(rotated) as fresh:
+        fresh.get("/login")  # writes the session: a new cookie, signed with the current key only
+        new = fresh.cookies.get(COOKIE)
+    assert new
+    itsdangerous.TimestampSigner(KEY_B).unsign(new)
+    with pytest.raises(itsdangerous.BadSignature):
+        itsdangerous.TimestampSigner(KEY_A).unsign(new)
+
+
+def test_a_cookie_signed_with_a_key_that_is_neither_current_nor_previous_is_anonymous(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = MovableClock()
+    cookie = login_under_key(engine, clock, monkeypatch, KEY_A)
+    assert logged_in(TestClient(app_with_keys(engine, clock, monkeypatch, KEY_A, None), cookies={COOKIE: cookie}))
+    assert not logged_in(TestClient(app_with_keys(engine, clock, monkeypatch, KEY_B, None), cookies={COOKIE: cookie}))
+    assert not logged_in(
+        TestClient(app_with_keys(engine, clock, monkeypatch, KEY_B, "c" * 40), cookies={COOKIE: cookie})
+    )

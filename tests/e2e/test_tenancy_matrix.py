@@ -6,6 +6,10 @@ may not touch: drafts, submissions and services of another operator, the cycle a
 another region, offers of another operator, and ids that do not exist. Who may do what is written
 down here, independently of the code (``entitled``); the bar is zero unauthorised successes, and an
 object of another organisation must answer exactly like one that does not exist (no existence leak).
+
+With ``RAMMEAFTALE_SECURITY_REPORT=DIR`` (``make security``) the figures go to ``DIR/tenancy.json``:
+``{"cross_tenant_requests": int, "unauthorised_successes": int, ...details}``, written before the test's
+assertions, so a failing run reports its figures too.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from fastapi.testclient import TestClient
 from rammeaftale.adapters.db.uow import UnitOfWork
 from rammeaftale.demo import DEMO_USERS
 from tests.e2e.test_policies import Demo, body_2027, demo, demo_database
+from tests.report import write_figures
 
 __all__ = ["demo", "demo_database"]  # the shared fixtures
 
@@ -289,6 +294,21 @@ class Matrix:
     existence_leaks: list[str] = field(default_factory=list)
     per_user: Counter[str] = field(default_factory=Counter)
 
+    def figures(self) -> dict[str, object]:
+        """What ``benchmarks/security.py`` reads as ``tenancy.json``: the two figures first, then details."""
+        return {
+            "cross_tenant_requests": self.requests,
+            "unauthorised_successes": len(self.unauthorised_successes),
+            "source": "tests/e2e/test_tenancy_matrix.py",
+            "users": len(USERS),
+            "routes": len(PROBES),
+            "on_objects_of_another_organisation": self.other_organisation,
+            "improper_refusals": len(self.improper_refusals),
+            "existence_leaks": len(self.existence_leaks),
+            "per_user": dict(sorted(self.per_user.items())),
+            "examples": (self.unauthorised_successes + self.improper_refusals + self.existence_leaks)[:10],
+        }
+
 
 def run_matrix(demo: Demo) -> Matrix:
     matrix = Matrix()
@@ -326,6 +346,7 @@ def test_no_user_succeeds_on_another_organisations_objects_and_none_learns_that_
         f"{matrix.other_organisation} on objects of another organisation, "
         f"{len(matrix.unauthorised_successes)} unauthorised successes; per user: {dict(matrix.per_user)}"
     )
+    write_figures("tenancy", matrix.figures())
     assert matrix.unauthorised_successes == []
     assert matrix.improper_refusals == []
     assert matrix.existence_leaks == []

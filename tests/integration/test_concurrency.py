@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from typing import Any
 
 import pytest
@@ -19,7 +20,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from rammeaftale.adapters.db.repositories import AppendixRepository
 from rammeaftale.adapters.db.uow import UnitOfWork
 from rammeaftale.domain.submission import build_submission
-from rammeaftale.services import appendix, retry, submissions
+from rammeaftale.services import appendix, registry, retry, submissions
 from rammeaftale.services.errors import Conflict, InvalidSubmission, UseCaseError
 from rammeaftale.services.retry import write_use_case
 from tests.integration.helpers import NOW, login
@@ -258,3 +259,52 @@ def test_other_database_errors_and_use_case_errors_are_not_retried(sqlite_engine
     with UnitOfWork(sqlite_engine) as uow, pytest.raises(UseCaseError):
         refused(uow)
     assert len(calls) == 1
+
+
+@pytest.mark.parametrize("n", [2, 5])
+def test_simultaneous_changes_of_one_offer_from_the_same_date_leave_one_new_version_and_conflicts(demo, n):
+    operator = login(demo, "drift.aalborg")
+    with UnitOfWork(demo) as uow:
+        offer = uow.offers.by_code("N-851-01")
+        assert offer is not None
+        before = len(uow.offers.versions(offer.id))
+
+    def change(uow: UnitOfWork, i: int) -> str:
+        registry.change_offer(
+            uow, operator, NOW, offer.id, date(2027, 1, 1), f"DAS-beslutning {i}", agreed_places=26 + i
+        )
+        return "changed"
+
+    outcomes = simultaneously(demo, n, change)
+
+    assert outcomes.count("changed") == 1, outcomes
+    losers = [o for o in outcomes if o != "changed"]
+    assert all(isinstance(o, Conflict) and "efter den nuværende version" in o.message for o in losers), losers
+    with UnitOfWork(demo) as uow:
+        versions = uow.offers.versions(offer.id)
+    assert len(versions) == before + 1
+    assert [v.valid_to for v in versions].count(None) == 1
+    assert count(demo, "SELECT count(*) FROM audit_log WHERE action = 'offer.changed'") == 1
+
+
+def test_an_offer_change_is_retried_from_the_start_when_the_database_reports_a_transient_conflict(demo, no_pause):
+    operator = login(demo, "drift.aalborg")
+    calls: list[int] = []
+    with UnitOfWork(demo) as uow:
+        offer = uow.offers.by_code("N-851-01")
+        assert offer is not None
+        add_version = uow.offers.add_version
+
+        def busy_once(*args: Any, **kwargs: Any) -> None:
+            calls.append(1)
+            if len(calls) == 1:
+                raise serialization_failure()
+            add_version(*args, **kwargs)
+
+        uow.offers.add_version = busy_once  # type: ignore[method-assign]
+        registry.change_offer(uow, operator, NOW, offer.id, date(2027, 1, 1), "DAS-beslutning", agreed_places=26)
+    assert len(calls) == 2
+    with UnitOfWork(demo) as uow:
+        current = uow.offers.get(offer.id)
+    assert current is not None and current.current.agreed_places == 26
+    assert count(demo, "SELECT count(*) FROM audit_log WHERE action = 'offer.changed'") == 1

@@ -353,6 +353,7 @@ def environment(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     for name in (
         "RAMMEAFTALE_ENV",
         "RAMMEAFTALE_SECRET_KEY",
+        "RAMMEAFTALE_SECRET_KEY_PREVIOUS",
         "RAMMEAFTALE_SESSION_IDLE_MINUTES",
         "RAMMEAFTALE_SESSION_ABSOLUTE_HOURS",
     ):
@@ -370,6 +371,33 @@ def test_production_settings_refuse_the_default_secret(environment):
     environment.setenv("RAMMEAFTALE_SECRET_KEY", "for-kort")
     with pytest.raises(ConfigurationError):
         load_settings()
+
+
+def test_previous_secret_keys_are_a_comma_separated_list_each_as_long_as_the_current_key(environment):
+    environment.setenv("RAMMEAFTALE_ENV", "production")
+    environment.setenv("RAMMEAFTALE_SECRET_KEY", "s" * 48)
+    assert load_settings().secret_key_previous == ()
+    environment.setenv("RAMMEAFTALE_SECRET_KEY_PREVIOUS", f" {'p' * 32} , {'q' * 40},")
+    assert load_settings().secret_key_previous == ("p" * 32, "q" * 40)
+    for refused in ("for-kort", f"{'p' * 32},for-kort", DEV_SECRET, f"{DEV_SECRET},{'p' * 32}"):
+        environment.setenv("RAMMEAFTALE_SECRET_KEY_PREVIOUS", refused)
+        with pytest.raises(ConfigurationError, match="RAMMEAFTALE_SECRET_KEY_PREVIOUS") as refusal:
+            load_settings()
+        assert "for-kort" not in str(refusal.value)  # the message never repeats a key
+    environment.setenv("RAMMEAFTALE_ENV", "development")
+    environment.setenv("RAMMEAFTALE_SECRET_KEY_PREVIOUS", "for-kort")
+    assert load_settings().secret_key_previous == ("for-kort",)  # anything goes under development
+
+
+def test_the_session_cookie_is_named_with_the_host_prefix_only_in_production(environment):
+    assert load_settings().session_cookie_name == "rammeaftale_session"
+    environment.setenv("RAMMEAFTALE_ENV", "test")
+    assert load_settings().session_cookie_name == "rammeaftale_session"
+    environment.setenv("RAMMEAFTALE_ENV", "production")
+    environment.setenv("RAMMEAFTALE_SECRET_KEY", "s" * 48)
+    settings = load_settings()
+    assert settings.session_cookie_name == "__Host-rammeaftale_session"
+    assert "s" * 48 not in repr(settings)  # the keys stay out of logs and tracebacks
 
 
 @pytest.mark.parametrize("mode", ["staging", "prod", "Production", "demo"])

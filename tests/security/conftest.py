@@ -10,12 +10,11 @@
   every request); the hashing itself is proved in tests/integration/test_sessions.py.
 * ``RAMMEAFTALE_SECURITY_LONG=1`` (``make security``) selects the long runs; with
   ``RAMMEAFTALE_SECURITY_REPORT=DIR`` each test writes its figures as JSON into DIR for
-  ``benchmarks/security.py``.
+  ``benchmarks/security.py`` (``write_figures``, from ``tests/report.py``).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
@@ -23,7 +22,6 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -33,6 +31,7 @@ from sqlalchemy import Engine
 from rammeaftale.adapters.db.engine import make_engine, migrate
 from rammeaftale.demo import DEMO_PASSWORD, load_demo
 from rammeaftale.entrypoints.app import create_app
+from tests.report import write_figures as write_figures  # the security tests import it from here
 
 CPR_PATTERN = re.compile(r"\b[0-3]\d[01]\d\d{2}-?\d{4}\b")
 CPR_SCAN_FILE = "test_cpr_scan.py"
@@ -52,14 +51,6 @@ ROLES: dict[str, tuple[str, str] | None] = {
 
 def long_run() -> bool:
     return os.environ.get("RAMMEAFTALE_SECURITY_LONG", "") == "1"
-
-
-def write_figures(name: str, figures: dict[str, Any]) -> None:
-    """Write a test's figures for benchmarks/security.py (only when it asked for them)."""
-    folder = os.environ.get("RAMMEAFTALE_SECURITY_REPORT", "")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        (Path(folder) / f"{name}.json").write_text(json.dumps(figures, indent=2, sort_keys=True) + "\n")
 
 
 # --- evidence for the CPR scan --------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import pytest
 
+from rammeaftale.services.security_log import security_event
 from tests.security.conftest import CPR_PATTERN, EVIDENCE, write_figures
 
 pytestmark = pytest.mark.security
@@ -27,6 +28,12 @@ def cpr_hits(items: list[tuple[str, str]]) -> list[tuple[str, str]]:
 def test_the_cpr_pattern_finds_both_cpr_shapes_and_no_ean_date_or_amount() -> None:
     found = CPR_PATTERN.findall("borger 010190-1234, 3112451234; EAN 5790001234567; 2026-11-22; 2070.25; 17410000")
     assert found == ["010190-1234", "3112451234"]
+
+
+def test_the_security_events_are_among_the_log_records_the_scan_reads() -> None:
+    before = len(EVIDENCE.logs)
+    security_event("scan.probe", username="cpr-scan")
+    assert any("rammeaftale.security" in line and '"scan.probe"' in line for line in EVIDENCE.logs[before:])
 
 
 def test_no_cpr_number_appears_in_any_log_line_or_response_of_the_test_run() -> None:

@@ -338,6 +338,16 @@ def test_xlsx_drops_characters_xml_cannot_carry_and_escapes_markup() -> None:
     assert row[5].value == "'Døgn"
 
 
+def test_a_rule_set_agreement_name_with_a_nul_and_a_leading_equals_sign_gives_a_workbook_with_a_clean_title() -> None:
+    data = render_appendix_xlsx(an_appendix(agreement_name="=\x00Nordjysk Socialaftale"))
+    workbook = load_workbook(io.BytesIO(data))
+    assert workbook.properties.title == "'=Nordjysk Socialaftale – Takstbilag 2026, version 2"
+    assert workbook.active["A1"].value == "'=Nordjysk Socialaftale"
+    core = zipfile.ZipFile(io.BytesIO(data)).read("docProps/core.xml").decode()
+    assert "\x00" not in core
+    ElementTree.fromstring(core)
+
+
 def test_xlsx_of_an_empty_appendix_still_has_title_and_header() -> None:
     ws = _sheet(render_appendix_xlsx(an_appendix(rows=())))
     header = _header_row(ws)

@@ -103,6 +103,17 @@ def template_bytes() -> bytes:
     return write_template(fjordgaarden())
 
 
+def with_symlink(raw: bytes, name: str = "xl/media/image1.png", target: str = "/etc/passwd") -> bytes:
+    """``raw`` plus a member stored as ``zip --symlinks`` stores one: Unix mode 0o120777, the target as its data."""
+    buffer = io.BytesIO(raw)
+    with zipfile.ZipFile(buffer, "a") as archive:
+        info = zipfile.ZipInfo(name, (2026, 1, 1, 0, 0, 0))
+        info.create_system = 3  # Unix
+        info.external_attr = 0o120777 << 16
+        archive.writestr(info, target)
+    return buffer.getvalue()
+
+
 HOSTILE: dict[str, tuple[Callable[[], bytes], str]] = {
     "empty file": (lambda: b"", "tom"),
     "oversized file": (lambda: b"PK\x03\x04" + bytes(MAX_UPLOAD_BYTES), "højst fylde 5 MB"),
@@ -138,6 +149,7 @@ HOSTILE: dict[str, tuple[Callable[[], bytes], str]] = {
     "zip without xl/workbook.xml": (lambda: make_zip({"[Content_Types].xml": CONTENT_TYPES}), "xl/workbook.xml"),
     "malformed XML part": (lambda: make_zip(minimal_xlsx(**{"xl/styles.xml": b"<styleSheet><a></b>"})), "ugyldig XML"),
     "encrypted zip member": (encrypted_flag, "krypteret"),
+    "member that is a symlink": (lambda: with_symlink(make_zip(minimal_xlsx())), "symbolsk link"),
 }
 
 
@@ -162,6 +174,30 @@ def test_read_template_refuses_the_same_hostile_upload(case: str) -> None:
 def test_a_macro_workbook_is_refused_by_its_xlsm_file_name_too() -> None:
     with pytest.raises(UnsafeUpload, match="makroer"):
         check_xlsx_upload(template_bytes(), "indberetning.xlsm")
+
+
+def test_v5_2_5_a_member_that_is_a_unix_symlink_is_refused_even_inside_the_valid_template() -> None:
+    raw = with_symlink(template_bytes(), "xl/worksheets/sheet9.xml", "../../../../etc/passwd")
+    with pytest.raises(UnsafeUpload) as refused:
+        check_xlsx_upload(raw, FILENAME)
+    assert refused.value.message_da == (
+        f"Filen '{FILENAME}' indeholder en del, der er en genvej (symbolsk link) til en anden fil "
+        "('xl/worksheets/sheet9.xml'), og afvises. Gem filen i Excel som 'Excel-projektmappe (*.xlsx)' uden "
+        "adgangskode, og prøv igen."
+    )
+    with pytest.raises(UnsafeUpload, match="symbolsk link"):
+        read_template(raw, FILENAME)
+
+
+def test_members_with_ordinary_unix_or_windows_attributes_are_not_taken_for_symlinks() -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in minimal_xlsx().items():
+            info = zipfile.ZipInfo(name)
+            info.create_system = 0 if name.endswith("workbook.xml") else 3
+            info.external_attr = 0x20 if info.create_system == 0 else 0o100644 << 16  # archive bit; rw-r--r--
+            archive.writestr(info, data)
+    check_xlsx_upload(buffer.getvalue(), FILENAME)
 
 
 def test_unsafe_upload_is_a_value_error_for_callers_that_map_it_to_http_400() -> None:

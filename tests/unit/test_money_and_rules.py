@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
+import dataclasses
 import tomllib
 from decimal import Decimal
 
 import pytest
 
 from rammeaftale.adapters.rulesets import RULESET_DIR, all_rulesets, get_ruleset
-from rammeaftale.domain.money import MoneyError, amount, largest_remainder, round_ore_half_up
+from rammeaftale.domain.money import MoneyError, amount, largest_remainder, reckonable, round_ore_half_up
 from rammeaftale.domain.rules import PARAMETERS, RuleSetError, parse_ruleset
+from rammeaftale.domain.submission import build_submission
 from rammeaftale.domain.supplements import ata_hourly_rate, ata_price
+from rammeaftale.domain.validation import assess
+from tests.unit.factories import make_submission, nordjylland, submission_data
+
+DANISH_REFUSAL = ("endeligt tal", "for stort", "for mange cifre")
+UNREASONABLE_TEXT = [
+    "1e400",
+    "1E+308",
+    "NaN",
+    "-NaN",
+    "sNaN",
+    "Infinity",
+    "-Infinity",
+    "1000000000000000",
+    "0," + "1" * 40,
+]
 
 
 def test_amounts_refuse_floats():
@@ -22,6 +39,45 @@ def test_amounts_read_danish_and_english_decimal_text():
     assert amount("1.234.567,89") == Decimal("1234567.89")
     assert amount("1234567.89") == Decimal("1234567.89")
     assert amount("2.070,25 kr.") == Decimal("2070.25")
+
+
+@pytest.mark.parametrize("text", UNREASONABLE_TEXT)
+def test_an_amount_that_is_not_finite_is_10_to_the_15_or_more_or_has_over_28_digits_is_refused_in_danish(text):
+    with pytest.raises(MoneyError) as refused:
+        amount(text)
+    assert isinstance(refused.value, ValueError)
+    message = str(refused.value)
+    assert any(words in message for words in DANISH_REFUSAL), message
+    assert text not in message and "<class" not in message and "Decimal" not in message
+
+
+def test_the_money_limits_hold_for_decimals_and_integers_too_and_the_largest_reckonable_amounts_pass():
+    for value in (Decimal("1E+400"), Decimal("NaN"), Decimal("-Infinity"), 10**15, -(10**15), Decimal("1." + "1" * 28)):
+        with pytest.raises(MoneyError):
+            amount(value)
+    assert amount("999999999999999,99") == Decimal("999999999999999.99")
+    assert amount(-(10**15) + 1) == Decimal("-999999999999999")
+    assert amount("0." + "1" * 13) == reckonable(Decimal("0." + "1" * 13))
+    for tiny in ("1e-400", "0." + "1" * 14, Decimal("1E-14")):
+        with pytest.raises(MoneyError, match="decimaler"):
+            amount(tiny)
+
+
+@pytest.mark.parametrize("text", ["1e400", "NaN", "-Infinity", "1E+308", "1." + "1" * 40])
+def test_r_tar_02_an_amount_given_as_text_beyond_the_money_limits_is_a_danish_finding_on_its_field(text):
+    _, findings = build_submission(submission_data(costs={"activities": text}))
+    assert [(f.rule_id, f.field) for f in findings] == [("R-TAR-02", "costs.activities")]
+    assert any(words in findings[0].message for words in DANISH_REFUSAL)
+
+
+def test_r_tar_03_arithmetic_that_still_fails_is_a_danish_finding_without_a_python_class_name():
+    handbook = make_submission()
+    unreckonable = {**handbook.costs, "activities": {"total": Decimal("1E+30")}}  # built past amount() on purpose
+    findings = assess(dataclasses.replace(handbook, costs=unreckonable), nordjylland()).findings
+    assert [f.rule_id for f in findings] == ["R-TAR-03"]
+    message = findings[0].message
+    assert message.startswith("Taksten kan ikke beregnes:") and "regne præcist" in message
+    assert "<class" not in message and "decimal" not in message.lower()
 
 
 def test_rounding_to_ore_is_half_up():

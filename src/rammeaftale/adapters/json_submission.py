@@ -2,20 +2,20 @@
 
 Hostile input is ``UnreadableInput`` with a Danish message, never another exception: invalid UTF-8, text
 that is not JSON, nesting deep enough to exhaust the parser's recursion, NaN/Infinity, and numbers that
-cannot be reckoned exactly (more than 28 significant digits, or 10^15 and above).
+cannot be reckoned exactly (``domain.money.reckonable``: more than 28 significant digits, or 10^15 and above).
+Amounts given as JSON strings meet the same limits in ``domain.money.amount``.
 """
 
 from __future__ import annotations
 
 import json
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from rammeaftale.domain.findings import Finding, Severity
+from rammeaftale.domain.money import MAX_INTEGER_DIGITS, MAX_SIGNIFICANT_DIGITS, MoneyError, reckonable
 from rammeaftale.domain.submission import TariffSubmission, build_submission
 
 MAX_JSON_BYTES = 1_000_000
-MAX_SIGNIFICANT_DIGITS = 28  # Decimal's default precision: beyond it arithmetic would round silently
-MAX_INTEGER_DIGITS = 15
 
 
 class UnreadableInput(ValueError):
@@ -46,13 +46,13 @@ def read_json_submission(raw: bytes | str) -> tuple[TariffSubmission | None, lis
 
 def _decimal(text: str) -> Decimal:
     """A JSON number, exact; refused when it cannot be reckoned exactly (see module docstring)."""
-    number = Decimal(text)
-    if len(number.as_tuple().digits) > MAX_SIGNIFICANT_DIGITS or number.adjusted() >= MAX_INTEGER_DIGITS:
+    try:  # InvalidOperation: an exponent beyond what Decimal holds ("1e99999999999999999999")
+        return reckonable(Decimal(text))
+    except (InvalidOperation, MoneyError) as exc:
         raise UnreadableInput(
             "JSON-filen indeholder et tal, der er for stort eller har for mange cifre til at regne præcist med "
             f"(højst {MAX_SIGNIFICANT_DIGITS} cifre og under 10^{MAX_INTEGER_DIGITS})."
-        )
-    return number
+        ) from exc
 
 
 def _integer(text: str) -> int:

@@ -23,6 +23,9 @@ from rammeaftale.domain.tariffs import TariffError, TariffResult, compute_tariff
 
 SHORT_STAY_KINDS = (OfferKind.SHORT_STAY, OfferKind.ACUTE, OfferKind.RESPITE)
 DAY_AND_24H_KINDS = (OfferKind.RESIDENTIAL_24H, OfferKind.DAY)
+CANNOT_RECKON = (
+    "Taksten kan ikke beregnes: indberetningens tal er for store eller har for mange cifre til at regne præcist med."
+)
 
 
 @dataclass(frozen=True)
@@ -66,9 +69,12 @@ def assess(submission: TariffSubmission, rules: RuleSet, received_on: date | Non
     result = None
     try:
         result = compute_tariffs(submission, rules)
-    except (TariffError, ArithmeticError) as exc:
+    except TariffError as exc:  # its message is Danish
         if not has_errors(findings):
             findings.append(_error("R-TAR-03", "offer.places", f"Taksten kan ikke beregnes: {exc}"))
+    except ArithmeticError:  # Decimal's own message is a Python class repr: never shown
+        if not has_errors(findings):
+            findings.append(_error("R-TAR-03", "offer.places", CANNOT_RECKON))
     if result is not None:
         findings.extend(check_tariff_change(submission, rules, result))
     return Assessment(result, tuple(findings))

@@ -8,18 +8,19 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
-from starlette.middleware.sessions import SessionMiddleware
 
 from rammeaftale.adapters.db.engine import make_engine
 from rammeaftale.entrypoints.api import routes as api_routes
-from rammeaftale.entrypoints.deps import NotLoggedIn
+from rammeaftale.entrypoints.deps import NotLoggedIn, SecondFactorRequired, request_fields
 from rammeaftale.entrypoints.policies import API_DOCS_CSP, SecurityHeaders, check_route_policies
+from rammeaftale.entrypoints.session_cookie import RotatingSessionMiddleware
 from rammeaftale.entrypoints.settings import DEVELOPMENT_MODES, load_settings
 from rammeaftale.entrypoints.web import pages
-from rammeaftale.entrypoints.web.rendering import csrf_token
+from rammeaftale.entrypoints.web.rendering import CsrfRefused, csrf_token
 from rammeaftale.entrypoints.web.templating import templates
-from rammeaftale.services.context import Clock, system_clock
+from rammeaftale.services.context import Actor, Clock, system_clock
 from rammeaftale.services.errors import Conflict, Forbidden, InvalidSubmission, NotFound, UseCaseError
+from rammeaftale.services.security_log import security_event
 from rammeaftale.services.serialization import finding_to_data
 
 STATIC = Path(__file__).parent / "web" / "static"
@@ -42,9 +43,10 @@ def create_app(engine: Engine | None = None, clock: Clock = system_clock) -> Fas
     app.state.clock = clock
     app.state.settings = settings
     app.add_middleware(
-        SessionMiddleware,
+        RotatingSessionMiddleware,
         secret_key=settings.secret_key,
-        session_cookie="rammeaftale_session",
+        previous_keys=settings.secret_key_previous,  # still accepted, never used to sign (docs/operations.md)
+        session_cookie=settings.session_cookie_name,  # __Host-… in production: Secure, Path=/, no Domain
         same_site="lax",
         https_only=settings.production,
         max_age=settings.session_cookie_max_age,  # the absolute session timeout
@@ -70,10 +72,28 @@ def _status(exc: UseCaseError) -> int:
 async def _use_case_error(request: Request, exc: UseCaseError) -> Response:
     """Typed use-case errors to HTTP in one place: JSON for the API, a Danish page for people."""
     status = _status(exc)
+    _log_refusal(request, exc, status)
     findings = [finding_to_data(f) for f in exc.findings] if isinstance(exc, InvalidSubmission) else []
     if request.url.path.startswith("/api"):
         return JSONResponse({"detail": exc.message, "findings": findings}, status_code=status)
     if isinstance(exc, NotLoggedIn):
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+    if isinstance(exc, SecondFactorRequired):
+        return RedirectResponse("/konto", status_code=303)
     context = {"message": exc.message, "findings": findings, "status": status, "csrf_token": csrf_token(request)}
     return templates.TemplateResponse(request, "error.html", context, status_code=status)
+
+
+def _log_refusal(request: Request, exc: UseCaseError, status: int) -> None:
+    """Every refused access as a security event (V16.3.2), logged here because every refusal passes here.
+
+    401 (not logged in), 403 (wrong role, from the route policies; or the object checks) and 404 (objects
+    of another organisation answer like missing ones, so every NotFound is logged) are ``access.refused``;
+    a wrong or missing CSRF token is ``csrf.refused``.
+    """
+    if not isinstance(exc, (Forbidden, NotFound)):  # NotLoggedIn and CsrfRefused are Forbidden
+        return
+    event = "csrf.refused" if isinstance(exc, CsrfRefused) else "access.refused"
+    actor = getattr(request.state, "actor", None)
+    where = request_fields(request, actor if isinstance(actor, Actor) else None)
+    security_event(event, status=status, error=type(exc).__name__, **where)

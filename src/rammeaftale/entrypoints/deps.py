@@ -13,10 +13,12 @@ from rammeaftale.adapters.db.uow import UnitOfWork
 from rammeaftale.entrypoints.settings import Settings, load_settings
 from rammeaftale.services.context import Actor, Clock
 from rammeaftale.services.errors import Forbidden, InvalidSubmission, NotFound
+from rammeaftale.services.security_log import FieldValue, actor_fields, security_event
 from rammeaftale.services.sessions import LoginThrottled, SessionPolicy, resolve_session, sign_in
 
 ANONYMOUS = Actor(None, "anonym", "anonymous", None, None)
 SESSION_KEY = "sid"  # the only identity the signed session cookie carries: the server-side session id
+WAITING_KEY = "sid_waiting"  # a session whose password was right and whose second factor is still to come
 
 
 def get_uow(request: Request) -> Iterator[UnitOfWork]:
@@ -43,6 +45,17 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client is not None else "ukendt"
 
 
+def request_fields(request: Request, actor: Actor | None = None) -> dict[str, FieldValue]:
+    """Where a security event comes from: the client address, the method, the path (no query string), and
+    who the actor is when known."""
+    return {
+        "client": client_address(request),
+        "method": request.method,
+        "path": request.url.path,
+        **actor_fields(actor),
+    }
+
+
 def get_actor(
     request: Request,
     uow: Annotated[UnitOfWork, Depends(get_uow)],
@@ -52,12 +65,32 @@ def get_actor(
     """The logged-in user (server-side session named by the cookie), or for API scripts HTTP Basic.
 
     Basic credentials are throttled like the login form: too many failures answer 429 with Retry-After.
+    The actor is kept on ``request.state`` for the security events of the error handler (app.py).
     """
+    actor = _identify(request, uow, clock, settings)
+    request.state.actor = actor
+    if _lacks_required_second_factor(actor, settings) and not request.url.path.startswith(SECOND_FACTOR_SETUP_PATHS):
+        raise SecondFactorRequired()
+    return actor
+
+
+def _lacks_required_second_factor(actor: Actor, settings: Settings) -> bool:
+    return settings.require_second_factor and actor.user_id is not None and not actor.second_factor
+
+
+def _identify(request: Request, uow: UnitOfWork, clock: Clock, settings: Settings) -> Actor:
     basic = _basic_credentials(request)
     if basic is not None:
         try:
             actor = sign_in(uow, clock, *basic, client_address(request))
         except LoginThrottled as exc:
+            security_event(
+                "login.throttled",
+                channel="basic",
+                username=basic[0],
+                retry_after_seconds=exc.retry_after_seconds,
+                **request_fields(request),
+            )
             raise HTTPException(429, exc.message, headers={"Retry-After": str(exc.retry_after_seconds)}) from None
         return actor or ANONYMOUS
     session_id = request.session.get(SESSION_KEY)
@@ -79,6 +112,17 @@ def require_user(actor: Annotated[Actor, Depends(get_actor)]) -> Actor:
 class NotLoggedIn(Forbidden):
     def __init__(self) -> None:
         super().__init__("Du skal logge ind.")
+
+
+# Where a person without the required second factor may go: their account page (to set it up) and out.
+SECOND_FACTOR_SETUP_PATHS = ("/konto", "/login", "/logout", "/static/")
+
+
+class SecondFactorRequired(Forbidden):
+    """Local accounts must set up a second factor first (RAMMEAFTALE_REQUIRE_SECOND_FACTOR); pages go to /konto."""
+
+    def __init__(self) -> None:
+        super().__init__("Slå totrinsbekræftelse til under Min konto (/konto), før du kan bruge systemet.")
 
 
 UowDep = Annotated[UnitOfWork, Depends(get_uow)]

@@ -19,8 +19,10 @@ import hmac
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from rammeaftale.adapters.db.models import User
 from rammeaftale.adapters.db.uow import UnitOfWork
 from rammeaftale.services.context import Actor
+from rammeaftale.services.errors import NotFound
 
 PBKDF2_PREFIX = "pbkdf2_sha256$"
 HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1, hash_len=32, salt_len=16)
@@ -92,9 +94,16 @@ def actor_for_user(uow: UnitOfWork, user_id: int) -> Actor | None:
     if user is None or not user.active:
         return None
     organisation = uow.organisations.get(user.organisation_id)
-    return Actor(
-        user.id, user.username, user.role, user.organisation_id, organisation.region_code if organisation else None
-    )
+    region = organisation.region_code if organisation else None
+    return Actor(user.id, user.username, user.role, user.organisation_id, region, bool(user.totp_secret))
+
+
+def own_user(uow: UnitOfWork, actor: Actor) -> User:
+    """The acting person's own, active user row (their account pages); NotFound for anyone else."""
+    user = uow.users.get(actor.user_id) if actor.user_id is not None else None
+    if user is None or not user.active:
+        raise NotFound("Brugeren findes ikke.")
+    return user
 
 
 def authenticate(uow: UnitOfWork, username: str, password: str) -> Actor | None:

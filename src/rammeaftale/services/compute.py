@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,10 +15,13 @@ from rammeaftale.adapters.rulesets import UnknownRuleSet, get_ruleset
 from rammeaftale.domain.findings import Finding, Severity, has_errors
 from rammeaftale.domain.submission import TariffSubmission
 from rammeaftale.domain.validation import assess
+from rammeaftale.services.errors import InvalidSubmission
+from rammeaftale.services.security_log import FieldValue, security_event
 from rammeaftale.services.serialization import finding_to_data, result_to_data
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_NAME_LENGTH = 120
+MAX_REASON_RULES = 10
 _CPR_LIKE = re.compile(r"(?<!\d)\d{6}-?\d{4}(?!\d)")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -94,3 +98,38 @@ def locator(filename: str, xlsx: bool) -> Callable[[list[Finding]], list[Finding
 
 def _locate(findings: list[Finding], filename: str, xlsx: bool) -> list[Finding]:
     return locator(filename, xlsx)(findings)
+
+
+# --- refused uploads as security events (ASVS V16.3.3) -------------------------------------------------
+
+
+@contextmanager
+def refusal_logged(raw: bytes, filename: str | None = None, **fields: FieldValue) -> Iterator[None]:
+    """Log ``upload.refused`` when the block refuses an uploaded file or JSON submission, then let it go on.
+
+    The event names the file as ``display_name`` shows it, its size and why (``refusal_reason``), plus
+    the caller's ``fields`` (who, from where); never the file's content.
+    """
+    try:
+        yield
+    except (Unreadable, InvalidSubmission) as exc:
+        name = display_name(filename) if filename is not None else None
+        security_event("upload.refused", file=name, size=len(raw), reason=refusal_reason(exc), **fields)
+        raise
+
+
+def refusal_reason(exc: BaseException) -> str:
+    """A short code: ``unsafe_file`` (refused before parsing), ``unreadable_json``, ``unreadable``, the
+    rule ids of the error findings, comma-separated, or ``invalid`` for a refusal without findings."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, UnsafeUpload):
+            return "unsafe_file"
+        if isinstance(cause, UnreadableInput):
+            return "unreadable_json"
+        cause = cause.__cause__
+    if isinstance(exc, Unreadable) or isinstance(exc.__cause__, Unreadable):
+        return "unreadable"
+    findings = exc.findings if isinstance(exc, InvalidSubmission) else []
+    rules = sorted({f.rule_id for f in findings if f.is_error})
+    return ",".join(rules[:MAX_REASON_RULES]) or "invalid"

@@ -33,6 +33,7 @@ class Actor:
     role: str  # secretariat | operator | buyer | board | system
     organisation_id: int | None
     region_code: int | None
+    second_factor: bool = False  # the person has set up a second factor (services/second_factor.py)
 
     @property
     def is_secretariat(self) -> bool:

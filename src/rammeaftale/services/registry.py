@@ -12,6 +12,7 @@ from rammeaftale.services.access import can_manage_offer_submissions
 from rammeaftale.services.audit import audit
 from rammeaftale.services.context import Actor, Clock
 from rammeaftale.services.errors import Conflict, Forbidden, InvalidSubmission, NotFound
+from rammeaftale.services.retry import write_use_case
 
 CHANGEABLE = (
     "name",
@@ -29,8 +30,10 @@ CHANGEABLE = (
 )
 
 
+@write_use_case
 def change_offer(
     uow: UnitOfWork,
+    /,
     actor: Actor,
     clock: Clock,
     offer_id: int,
@@ -42,8 +45,11 @@ def change_offer(
 
     The operator records its own offers' changes, the region's secretariat those of its region.
     Permanent changes of places follow R-GOV-03/R-GOV-04 (board or executive committee); the
-    reason should say which decision the change rests on.
+    reason should say which decision the change rests on. A write use case (``services/retry.py``): its
+    own write transaction, retried on a transient conflict, ``Conflict`` when the retries are spent. The
+    offer is locked before anything is checked, so of two changes from the same date one is a Conflict.
     """
+    uow.offers.lock(offer_id)
     offer = uow.offers.get(offer_id)
     if offer is None:
         raise NotFound("Tilbuddet findes ikke.")

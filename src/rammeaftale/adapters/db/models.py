@@ -10,7 +10,19 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 AMOUNT = Numeric(16, 2)
@@ -51,6 +63,12 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20))  # secretariat | operator | buyer
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Second factor (TOTP, RFC 6238): the confirmed secret, one being set up, and the last time step
+    # accepted, so a code is never accepted twice (services/second_factor.py).
+    totp_secret: Mapped[str | None] = mapped_column(String(64), default=None)
+    totp_pending_secret: Mapped[str | None] = mapped_column(String(64), default=None)
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    password_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
 
 
 class Offer(Base):
@@ -200,6 +218,9 @@ class UserSession(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     end_reason: Mapped[str] = mapped_column(String(20), default="")  # logout | idle | absolute | disabled | …
     user_agent: Mapped[str] = mapped_column(String(200), default="")
+    # A password was right but the second factor is still to come: such a session is nobody's yet.
+    awaiting_second_factor: Mapped[bool] = mapped_column(Boolean, default=False)
+    second_factor_failures: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class LoginAttempt(Base):

@@ -189,6 +189,14 @@ class OfferRepository:
     def code_exists(self, code: str) -> bool:
         return self.session.scalar(select(func.count()).where(m.Offer.code == code)) == 1
 
+    def lock(self, offer_id: int) -> None:
+        """Serialise changes of one offer until the transaction ends (a second writer waits, then reads the first's).
+
+        PostgreSQL: ``SELECT … FOR UPDATE`` on the offer's row. SQLite: the write use case already holds the
+        database's write lock (``BEGIN IMMEDIATE``, see ``engine.py``); the statement is harmless there.
+        """
+        self.session.execute(select(m.Offer.id).where(m.Offer.id == offer_id).with_for_update())
+
     def get(self, offer_id: int) -> Offer | None:
         found = self._load(select(m.Offer).where(m.Offer.id == offer_id))
         return found[0] if found else None
@@ -457,6 +465,8 @@ class StoredSession:
     revoked_at: datetime | None
     end_reason: str
     user_agent: str
+    awaiting_second_factor: bool = False
+    second_factor_failures: int = 0
 
 
 def _stored_session(row: m.UserSession) -> StoredSession:
@@ -468,6 +478,8 @@ def _stored_session(row: m.UserSession) -> StoredSession:
         _utc(row.revoked_at) if row.revoked_at is not None else None,
         row.end_reason,
         row.user_agent,
+        bool(row.awaiting_second_factor),
+        int(row.second_factor_failures or 0),
     )
 
 
@@ -477,7 +489,9 @@ class UserSessionRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def add(self, token_hash: str, user_id: int, now: datetime, user_agent: str = "") -> int:
+    def add(
+        self, token_hash: str, user_id: int, now: datetime, user_agent: str = "", awaiting_second_factor: bool = False
+    ) -> int:
         row = m.UserSession(
             token_hash=token_hash,
             user_id=user_id,
@@ -486,6 +500,8 @@ class UserSessionRepository:
             revoked_at=None,
             end_reason="",
             user_agent=user_agent[:200],
+            awaiting_second_factor=awaiting_second_factor,
+            second_factor_failures=0,
         )
         self.session.add(row)
         self.session.flush()
@@ -500,6 +516,24 @@ class UserSessionRepository:
             select(m.UserSession).where(m.UserSession.user_id == user_id).order_by(m.UserSession.id)
         )
         return [_stored_session(r) for r in rows]
+
+    def open_for_user(self, user_id: int) -> list[StoredSession]:
+        """The user's sessions that have not ended (some may have expired unnoticed), oldest first."""
+        rows = self.session.scalars(
+            select(m.UserSession)
+            .where(m.UserSession.user_id == user_id, m.UserSession.revoked_at.is_(None))
+            .order_by(m.UserSession.id)
+        )
+        return [_stored_session(r) for r in rows]
+
+    def count_second_factor_failure(self, session_id: int) -> int:
+        """One more wrong second-factor code for a waiting session; returns the new count."""
+        row = self.session.get(m.UserSession, session_id)
+        if row is None:
+            return 0
+        row.second_factor_failures = int(row.second_factor_failures or 0) + 1
+        self.session.flush()
+        return row.second_factor_failures
 
     def touch(self, session_id: int, now: datetime) -> None:
         self.session.execute(

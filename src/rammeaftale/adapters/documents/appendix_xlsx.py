@@ -9,8 +9,9 @@ id that openpyxl registered) and keeps numbers exact: ``Decimal('8.12')`` is sto
 where openpyxl's ``'%.16g'`` would store ``8.119999999999999``.
 
 Numbers are real numbers with locale-independent Excel formats (``#,##0.00``, ``0.00``); the
-spreadsheet shows them in the reader's locale. Every text cell is neutralised against formula
-injection (``neutralise_cell``).
+spreadsheet shows them in the reader's locale. Every text cell, the footer and the document title
+property go through ``xlsx_text``: neutralised against formula injection (``neutralise_cell``) and without
+characters XML cannot carry.
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ def render_appendix_xlsx(appendix: TariffAppendix) -> bytes:
     """The appendix as xlsx bytes: title block, header row, one row per appendix row."""
     wb = Workbook(write_only=True)
     wb.properties.creator = "Rammeaftale"
-    wb.properties.title = document_title(appendix)
+    wb.properties.title = xlsx_text(document_title(appendix))  # docProps/core.xml: the same cleaning as a cell
     ws = wb.create_sheet(f"Takstbilag {appendix.year}")
     last_column = get_column_letter(len(APPENDIX_COLUMNS))
     titles = title_lines(appendix)

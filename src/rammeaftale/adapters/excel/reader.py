@@ -9,12 +9,11 @@ evaluated), turns them into the public JSON shape and builds the submission with
 from __future__ import annotations
 
 import io
-import math
 import re
 import warnings
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, time
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 from openpyxl import load_workbook
 from openpyxl.cell.cell import Cell
@@ -41,7 +40,7 @@ from rammeaftale.adapters.excel.layout import (
 )
 from rammeaftale.adapters.excel.safety import SAVE_AS_XLSX, UnsafeUpload, check_xlsx_upload
 from rammeaftale.domain.findings import Finding, Severity
-from rammeaftale.domain.money import ORE, MoneyError, amount
+from rammeaftale.domain.money import ORE, MoneyError, amount, reckonable
 from rammeaftale.domain.submission import CATEGORIES, TariffSubmission, build_submission
 
 NOT_OUR_TEMPLATE = "Filen er ikke et takstberegningsskema fra Rammeaftale"
@@ -57,7 +56,6 @@ _DANISH_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+$")
 _TEXT_NUMBER = re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$|^[+-]?\d+\.\d+$")
 _TEXT_SUFFIX = re.compile(r"(kr\.?|%)$", re.IGNORECASE)
 _BLANKS = re.compile(r"[\s\u00a0\u202f]")
-MAX_INTEGER_DIGITS = 15  # 10^15 kr. is far beyond any budget; larger numbers cannot be reckoned exactly
 _LEVEL_INDEX = re.compile(r"^service\.levels\[(\d+)\]")
 
 
@@ -226,8 +224,6 @@ def _number(value: object, cell: Cell, row: Row, sink: _Sink) -> object | None:
         return None
     try:
         number = _to_decimal(value, row.value)
-        if number.adjusted() >= MAX_INTEGER_DIGITS:
-            raise MoneyError("Tallet er for stort.")
     except MoneyError as exc:
         sink.flag(row, f"Cellen {cell.coordinate}: {exc}")
         return None
@@ -239,15 +235,14 @@ def _number(value: object, cell: Cell, row: Row, sink: _Sink) -> object | None:
 
 
 def _to_decimal(value: object, kind: ValueKind) -> Decimal:
-    """Excel numbers are floats: ``Decimal(repr(v))``, rounded (amounts to øre); text goes through ``amount``."""
+    """Excel numbers are floats: ``Decimal(repr(v))``, rounded (amounts to øre); text goes through ``amount``.
+
+    Both meet the money limits (``domain.money.reckonable``): no NaN or infinity, below 10^15, at most 28 digits.
+    """
     if isinstance(value, float):
-        if not math.isfinite(value):
-            raise MoneyError("Tallet kan ikke læses.")
-        try:
-            rounded = Decimal(repr(value)).quantize(ORE if kind is ValueKind.AMOUNT else FINE, rounding=ROUND_HALF_UP)
-        except InvalidOperation as exc:
-            raise MoneyError("Tallet er for stort.") from exc
-        return _trim(rounded)
+        exact = reckonable(Decimal(repr(value)))  # before rounding: 1e400 cannot even be quantized
+        rounded = exact.quantize(ORE if kind is ValueKind.AMOUNT else FINE, rounding=ROUND_HALF_UP)
+        return reckonable(_trim(rounded))  # rounding may carry up to 10^15
     if isinstance(value, str):
         return amount(_danish_text(value))
     return amount(value)

@@ -3,7 +3,8 @@
 An upload is refused with ``UnsafeUpload`` (a Danish message for the operator) when it is empty or too
 big, not an XLSX workbook at all (CSV, PDF, legacy .xls, an encrypted workbook), carries macros, is a
 zip bomb, holds far more cell data than the template needs, links to other files or programs (external
-links, DDE), embeds other archives or OLE objects (nested zip bombs are never unpacked, but refused), or
+links, DDE), embeds other archives or OLE objects (nested zip bombs are never unpacked, but refused), has
+a member that is a symbolic link (ASVS V5.2.5; nothing is ever extracted, but such a file is no workbook), or
 holds XML with a DTD, entities or external references. The cheap checks of the zip directory run before
 any XML is read, so a refused file costs milliseconds. Whatever the bytes are, no other exception leaves
 ``check_xlsx_upload``.
@@ -42,6 +43,9 @@ MACRO_SHEET_CONTENT_TYPE = "application/vnd.ms-excel.macrosheet"
 MACRO_EXTENSIONS = (".xlsm", ".xltm", ".xlam", ".xlsb")
 EXTERNAL_LINK_PARTS = ("xl/externallinks/",)
 EMBEDDED_MAGIC = (ZIP_MAGIC, OLE_MAGIC)
+# The Unix mode of a member sits in the upper 16 bits of its external attributes (``zip --symlinks``).
+UNIX_FILE_TYPE_MASK = 0o170000
+UNIX_SYMLINK = 0o120000
 
 SAVE_AS_XLSX = "Gem filen i Excel som 'Excel-projektmappe (*.xlsx)' uden adgangskode, og prøv igen."
 _DRIVE_PATH = re.compile(r"^[A-Za-z]:")
@@ -124,6 +128,11 @@ def _check_members(members: list[zipfile.ZipInfo], filename: str) -> None:
         if member.filename in seen:
             raise UnsafeUpload(f"Filen '{filename}' indeholder den samme del to gange og afvises.")
         seen.add(member.filename)
+        if is_symlink(member):
+            raise UnsafeUpload(
+                f"Filen '{filename}' indeholder en del, der er en genvej (symbolsk link) til en anden fil "
+                f"('{member.filename[:80]}'), og afvises. {SAVE_AS_XLSX}"
+            )
         if member.flag_bits & 0x1:
             raise UnsafeUpload(f"Filen '{filename}' er krypteret eller beskyttet med adgangskode. {SAVE_AS_XLSX}")
         total += member.file_size
@@ -138,6 +147,11 @@ def _check_members(members: list[zipfile.ZipInfo], filename: str) -> None:
                 f"Filen '{filename}' er pakket usædvanligt kraftigt (mulig zip-bombe) og afvises: "
                 f"delen '{member.filename}' fylder over 100 gange mere udpakket."
             )
+
+
+def is_symlink(member: zipfile.ZipInfo) -> bool:
+    """Whether the member's external attributes mark a Unix symbolic link (whatever system made the zip)."""
+    return ((member.external_attr >> 16) & UNIX_FILE_TYPE_MASK) == UNIX_SYMLINK
 
 
 def _check_member_name(name: str, filename: str) -> None:

@@ -14,7 +14,7 @@ from rammeaftale.adapters.excel.template import write_template
 from rammeaftale.adapters.json_submission import UnreadableInput, locate_json, read_json_submission
 from rammeaftale.domain.money import amount
 from rammeaftale.domain.supplements import ata_price
-from rammeaftale.entrypoints.deps import ActorDep, ClockDep, UowDep, UserDep, integers_in_range
+from rammeaftale.entrypoints.deps import ActorDep, ClockDep, UowDep, UserDep, integers_in_range, request_fields
 from rammeaftale.entrypoints.policies import Policy, policy
 from rammeaftale.entrypoints.web.rendering import csrf_token
 from rammeaftale.services import appendix, compute, cycle, offers, registry, submissions
@@ -198,26 +198,36 @@ async def submit_json(
     service_id: int, request: Request, uow: UowDep, actor: UserDep, clock: ClockDep
 ) -> dict[str, Any]:
     """Save a draft from the public JSON shape (docs/tariff-submission-json.md); numbers stay exact."""
-    try:
-        submission, findings = read_json_submission(await request.body())
-    except UnreadableInput as exc:
-        raise InvalidSubmission(str(exc), []) from exc
-    submission_id, _ = submissions.save_draft(uow, actor, clock, service_id, submission, findings, "json", locate_json)
+    raw = await request.body()
+    with compute.refusal_logged(raw, None, **request_fields(request, actor)):
+        try:
+            submission, findings = read_json_submission(raw)
+        except UnreadableInput as exc:
+            raise InvalidSubmission(str(exc), []) from exc
+        submission_id, _ = submissions.save_draft(
+            uow, actor, clock, service_id, submission, findings, "json", locate_json
+        )
     return _saved(uow, submission_id)
 
 
 @router.post("/services/{service_id}/submissions/file", status_code=201, dependencies=[policy(Policy.OPERATOR)])
 async def submit_file(
-    service_id: int, uow: UowDep, actor: UserDep, clock: ClockDep, file: Annotated[UploadFile, File()]
+    service_id: int,
+    request: Request,
+    uow: UowDep,
+    actor: UserDep,
+    clock: ClockDep,
+    file: Annotated[UploadFile, File()],
 ) -> dict[str, Any]:
     raw = await file.read(compute.MAX_UPLOAD_BYTES + 1)
     name = file.filename or "indberetning"
-    try:
-        submission, findings, xlsx = compute.read_submission_file(raw, name)
-    except compute.Unreadable as exc:
-        raise InvalidSubmission(str(exc), []) from exc
-    source, locate = ("xlsx" if xlsx else "json"), compute.locator(name, xlsx)
-    submission_id, _ = submissions.save_draft(uow, actor, clock, service_id, submission, findings, source, locate)
+    with compute.refusal_logged(raw, name, **request_fields(request, actor)):
+        try:
+            submission, findings, xlsx = compute.read_submission_file(raw, name)
+        except compute.Unreadable as exc:
+            raise InvalidSubmission(str(exc), []) from exc
+        source, locate = ("xlsx" if xlsx else "json"), compute.locator(name, xlsx)
+        submission_id, _ = submissions.save_draft(uow, actor, clock, service_id, submission, findings, source, locate)
     return _saved(uow, submission_id)
 
 
@@ -257,13 +267,15 @@ async def correct(
     submission_id: int, request: Request, reason: str, uow: UowDep, actor: UserDep, clock: ClockDep
 ) -> dict[str, Any]:
     """Correct an approved submission: a new version with a reason (the approved one never changes)."""
-    try:
-        submission, findings = read_json_submission(await request.body())
-    except UnreadableInput as exc:
-        raise InvalidSubmission(str(exc), []) from exc
-    if submission is None or findings:
-        raise InvalidSubmission("Rettelsen har fejl og er ikke gemt.", findings)
-    new_id = submissions.correct(uow, actor, clock, submission_id, submission, reason, "json")
+    raw = await request.body()
+    with compute.refusal_logged(raw, None, **request_fields(request, actor)):
+        try:
+            submission, findings = read_json_submission(raw)
+        except UnreadableInput as exc:
+            raise InvalidSubmission(str(exc), []) from exc
+        if submission is None or findings:
+            raise InvalidSubmission("Rettelsen har fejl og er ikke gemt.", findings)
+        new_id = submissions.correct(uow, actor, clock, submission_id, submission, reason, "json")
     return _saved(uow, new_id)
 
 
@@ -271,10 +283,11 @@ async def correct(
 async def compute_tariff(request: Request) -> dict[str, Any]:
     """Price a submission (JSON body) without saving anything; the same output as `rammeaftale tariff compute`."""
     raw = await request.body()
-    try:
-        computation = compute.compute_file(raw, "indberetning.json")
-    except compute.Unreadable as exc:
-        raise InvalidSubmission(str(exc), []) from exc
+    with compute.refusal_logged(raw, None, **request_fields(request)):
+        try:
+            computation = compute.compute_file(raw, "indberetning.json")
+        except compute.Unreadable as exc:
+            raise InvalidSubmission(str(exc), []) from exc
     return computation.to_data()
 
 

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends
 
 from rammeaftale.entrypoints.deps import integers_in_range
 from rammeaftale.entrypoints.web import (
+    pages_account,
     pages_appendix,
     pages_ata,
     pages_auth,
@@ -15,5 +16,5 @@ from rammeaftale.entrypoints.web import (
 )
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(integers_in_range)])
-for module in (pages_auth, pages_offers, pages_submissions, pages_cycle, pages_appendix, pages_ata):
+for module in (pages_auth, pages_account, pages_offers, pages_submissions, pages_cycle, pages_appendix, pages_ata):
     router.include_router(module.router)

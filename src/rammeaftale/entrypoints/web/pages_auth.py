@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from rammeaftale.entrypoints.deps import SESSION_KEY, ClockDep, UowDep, client_address
+from rammeaftale.entrypoints.deps import SESSION_KEY, WAITING_KEY, ClockDep, UowDep, client_address, request_fields
 from rammeaftale.entrypoints.policies import Policy, policy
 from rammeaftale.entrypoints.web.rendering import ViewerDep, render, safe_next, see_other
-from rammeaftale.services.sessions import LoginThrottled, log_in, log_out
+from rammeaftale.services.security_log import security_event
+from rammeaftale.services.sessions import LoginThrottled, awaits_second_factor, log_in, log_out
 
 router = APIRouter()
 
@@ -48,6 +50,10 @@ def login(
             previous if isinstance(previous, str) else None,
         )
     except LoginThrottled as exc:
+        retry = exc.retry_after_seconds
+        security_event(
+            "login.throttled", channel="form", username=username, retry_after_seconds=retry, **request_fields(request)
+        )
         response = render(request, viewer, "login.html", {**context, "error": exc.message}, status_code=429)
         response.headers["Retry-After"] = str(exc.retry_after_seconds)
         return response
@@ -55,6 +61,9 @@ def login(
         context["error"] = "Forkert brugernavn eller adgangskode."
         return render(request, viewer, "login.html", context, status_code=401)
     request.session.clear()  # nothing of the session before login survives (no fixation)
+    if awaits_second_factor(uow, clock, session_id):
+        request.session[WAITING_KEY] = session_id  # names nobody until the code is right (/login/kode)
+        return see_other(f"/login/kode?next={quote(safe_next(next, ''))}")
     request.session[SESSION_KEY] = session_id
     return see_other(safe_next(next))
 

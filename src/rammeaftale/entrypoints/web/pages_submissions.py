@@ -17,7 +17,7 @@ from rammeaftale.adapters.db.models import TariffSubmissionRow
 from rammeaftale.domain.findings import Finding
 from rammeaftale.domain.registry import Offer, Service
 from rammeaftale.domain.submission import build_submission
-from rammeaftale.entrypoints.deps import ClockDep, UowDep, UserDep
+from rammeaftale.entrypoints.deps import ClockDep, UowDep, UserDep, request_fields
 from rammeaftale.entrypoints.policies import Policy, policy
 from rammeaftale.entrypoints.web import submission_form
 from rammeaftale.entrypoints.web.rendering import Viewer, ViewerDep, render, see_other
@@ -130,17 +130,18 @@ def upload(
     raw = fil.file.read(compute.MAX_UPLOAD_BYTES + 1)
     xlsx = compute.is_xlsx(filename, raw)
     try:
-        submission, reading, _ = compute.read_submission_file(raw, filename)
-        submission_id, _ = submissions.save_draft(
-            uow,
-            actor,
-            clock,
-            service_id,
-            submission,
-            reading,
-            "xlsx" if xlsx else "json",
-            compute.locator(filename, xlsx),
-        )
+        with compute.refusal_logged(raw, filename, **request_fields(request, actor)):
+            submission, reading, _ = compute.read_submission_file(raw, filename)
+            submission_id, _ = submissions.save_draft(
+                uow,
+                actor,
+                clock,
+                service_id,
+                submission,
+                reading,
+                "xlsx" if xlsx else "json",
+                compute.locator(filename, xlsx),
+            )
     except compute.Unreadable as exc:
         return _upload_page(request, viewer, offer, service, year, message=str(exc), filename=filename, status_code=422)
     except InvalidSubmission as exc:
@@ -371,11 +372,13 @@ def correct(
     filename = re.split(r"[\\/]", fil.filename or "rettelse")[-1][:120]
     raw = fil.file.read(compute.MAX_UPLOAD_BYTES + 1)
     try:
-        submission, reading, xlsx = compute.read_submission_file(raw, filename)
-        if submission is None or reading:
-            raise InvalidSubmission("Rettelsen har fejl og er ikke gemt.", compute.locator(filename, xlsx)(reading))
-        source, locate = ("xlsx" if xlsx else "json"), compute.locator(filename, xlsx)
-        new_id = submissions.correct(uow, actor, clock, submission_id, submission, reason, source, locate)
+        with compute.refusal_logged(raw, filename, **request_fields(request, actor)):
+            submission, reading, xlsx = compute.read_submission_file(raw, filename)
+            if submission is None or reading:
+                locate_reading = compute.locator(filename, xlsx)
+                raise InvalidSubmission("Rettelsen har fejl og er ikke gemt.", locate_reading(reading))
+            source, locate = ("xlsx" if xlsx else "json"), compute.locator(filename, xlsx)
+            new_id = submissions.correct(uow, actor, clock, submission_id, submission, reason, source, locate)
     except compute.Unreadable as exc:
         return _submission_page(request, uow, viewer, submission_id, message=str(exc), reason=reason, status_code=422)
     except InvalidSubmission as exc:

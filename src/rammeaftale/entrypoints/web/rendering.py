@@ -109,11 +109,15 @@ def csrf_matches(request: Request, sent: str | None) -> bool:
     return secrets.compare_digest(sent.encode(), expected.encode())  # bytes: any text compares safely
 
 
+class CsrfRefused(Forbidden):
+    """A 403 for a missing or wrong CSRF token; the error handler logs it as ``csrf.refused``."""
+
+
 async def verify_csrf(request: Request) -> None:
     """Refuse a request whose token does not match the session's (cross-site request forgery)."""
     if not csrf_matches(request, await sent_csrf_token(request)):
         api = request.url.path.startswith("/api/")
-        raise Forbidden(CSRF_API_MESSAGE if api else CSRF_FORM_MESSAGE)
+        raise CsrfRefused(CSRF_API_MESSAGE if api else CSRF_FORM_MESSAGE)
 
 
 CSRF = [Depends(verify_csrf)]
