@@ -42,6 +42,21 @@ PARAMETERS: tuple[ParameterSpec, ...] = (
     ParameterSpec("reserve_use_years", "int", "R-SUR-02", "År en hensættelse skal bruges inden for"),
     ParameterSpec("excess_due_years", "int", "R-SUR-03", "Senest regnskabsår + n for indregning i taksten"),
     ParameterSpec("deficit_own_pct", "decimal", "R-SUR-04", "Underskud der ikke må indregnes (%)"),
+    ParameterSpec(
+        "deficit_excess_due_years", "int", "R-SUR-05", "Underskud ud over grænsen: senest regnskabsår + n i taksten"
+    ),
+    ParameterSpec(
+        "carry_forward_interest_pct",
+        "decimal",
+        "R-SUR-06",
+        "Rente på overførte over- og underskud (% om året, samme begge veje)",
+    ),
+    ParameterSpec(
+        "expired_reserve_due_years",
+        "int",
+        "R-SUR-02",
+        "Udløbet hensættelse nedsætter taksten i udløbsåret + n",
+    ),
     ParameterSpec("new_offer_loss_spread_years", "int", "R-NEW-02", "År et nyt tilbuds underskud kan fordeles"),
     ParameterSpec("civil_servant_pension_pct", "decimal", "R-TAR-07", "Tjenestemandspension (% af løn)"),
     ParameterSpec("supplement_variable_costs_pct", "decimal", "R-SUP-02", "Variable følgeomkostninger (%)"),
