@@ -14,8 +14,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from rammeaftale.adapters.db.uow import UnitOfWork
 from rammeaftale.entrypoints.app import create_app
+from rammeaftale.services.context import SYSTEM
 from rammeaftale.services.second_factor import STEP_SECONDS
+from rammeaftale.services.users import reset_password
 from tests.e2e import test_auth_web
 from tests.e2e.test_auth_web import PRODUCTION_SECRET, Browser, logged_in
 from tests.integration.test_sessions import PASSWORD, MovableClock, seed_people
@@ -129,3 +132,15 @@ def test_in_production_a_user_without_a_second_factor_can_only_set_it_up(product
     assert refused.status_code == 403 and "totrinsbekræftelse" in refused.json()["detail"]
     set_up_second_factor(production)
     assert production.client.get("/tilbud", follow_redirects=False).status_code == 200
+
+
+def test_with_an_initial_password_only_the_account_page_opens_until_the_password_is_changed(browser: Browser) -> None:
+    with UnitOfWork(browser.engine) as uow:
+        initial = reset_password(uow, SYSTEM, browser.clock, browser.people.secretariat)
+    assert browser.post_login("sekretariat.nord", initial).status_code == 303
+    blocked = browser.client.get(PROTECTED_NEXT, follow_redirects=False)
+    assert blocked.status_code == 303 and blocked.headers["location"] == "/konto"
+    assert "startadgangskode" in browser.client.get("/konto").text
+    form = {"csrf_token": csrf(browser.client), "current": initial, "new": NEW_PASSWORD, "repeated": NEW_PASSWORD}
+    assert browser.client.post("/konto/adgangskode", data=form, follow_redirects=False).status_code == 303
+    assert logged_in(browser.client)

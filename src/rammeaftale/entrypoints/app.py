@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from rammeaftale.adapters.db.engine import make_engine
 from rammeaftale.entrypoints.api import routes as api_routes
-from rammeaftale.entrypoints.deps import NotLoggedIn, SecondFactorRequired, request_fields
+from rammeaftale.entrypoints.deps import AccountSetupRequired, NotLoggedIn, request_fields
 from rammeaftale.entrypoints.policies import API_DOCS_CSP, SecurityHeaders, check_route_policies
 from rammeaftale.entrypoints.session_cookie import RotatingSessionMiddleware
 from rammeaftale.entrypoints.settings import DEVELOPMENT_MODES, load_settings
@@ -78,7 +78,7 @@ async def _use_case_error(request: Request, exc: UseCaseError) -> Response:
         return JSONResponse({"detail": exc.message, "findings": findings}, status_code=status)
     if isinstance(exc, NotLoggedIn):
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-    if isinstance(exc, SecondFactorRequired):
+    if isinstance(exc, AccountSetupRequired):
         return RedirectResponse("/konto", status_code=303)
     context = {"message": exc.message, "findings": findings, "status": status, "csrf_token": csrf_token(request)}
     return templates.TemplateResponse(request, "error.html", context, status_code=status)

@@ -17,6 +17,7 @@ from rammeaftale.adapters.documents.formatting import format_kr
 from rammeaftale.demo import load_demo
 from rammeaftale.domain.money import MoneyError, amount
 from rammeaftale.domain.supplements import ata_price
+from rammeaftale.entrypoints.cli_users import user
 from rammeaftale.services import appendix as appendix_service
 from rammeaftale.services import compute
 from rammeaftale.services.context import Actor
@@ -26,6 +27,7 @@ from rammeaftale.services.security_log import LOGGER_NAME as SECURITY_LOGGER
 app = typer.Typer(help="Rammeaftale: takster, takstindberetninger og takstbilag.", no_args_is_help=True)
 tariff = typer.Typer(help="Takstindberetninger: skabelon og beregning.", no_args_is_help=True)
 app.add_typer(tariff, name="tariff")
+app.add_typer(user, name="user")
 
 
 def _print_json(data: Any) -> None:

@@ -69,13 +69,21 @@ def get_actor(
     """
     actor = _identify(request, uow, clock, settings)
     request.state.actor = actor
-    if _lacks_required_second_factor(actor, settings) and not request.url.path.startswith(SECOND_FACTOR_SETUP_PATHS):
-        raise SecondFactorRequired()
+    setup = _account_setup_missing(actor, settings)
+    if setup and not request.url.path.startswith(ACCOUNT_SETUP_PATHS):
+        raise AccountSetupRequired(setup)
     return actor
 
 
-def _lacks_required_second_factor(actor: Actor, settings: Settings) -> bool:
-    return settings.require_second_factor and actor.user_id is not None and not actor.second_factor
+def _account_setup_missing(actor: Actor, settings: Settings) -> str:
+    """What a logged-in person must do on /konto before anything else; "" when nothing."""
+    if actor.user_id is None:
+        return ""
+    if actor.must_change_password:
+        return "Du er logget ind med en startadgangskode. Vælg din egen adgangskode under Min konto (/konto)."
+    if settings.require_second_factor and not actor.second_factor:
+        return "Slå totrinsbekræftelse til under Min konto (/konto), før du kan bruge systemet."
+    return ""
 
 
 def _identify(request: Request, uow: UnitOfWork, clock: Clock, settings: Settings) -> Actor:
@@ -114,15 +122,13 @@ class NotLoggedIn(Forbidden):
         super().__init__("Du skal logge ind.")
 
 
-# Where a person without the required second factor may go: their account page (to set it up) and out.
-SECOND_FACTOR_SETUP_PATHS = ("/konto", "/login", "/logout", "/static/")
+# Where a person with an initial password or without the required second factor may go: their account
+# page (to change the password or set up the factor), the login and out.
+ACCOUNT_SETUP_PATHS = ("/konto", "/login", "/logout", "/static/")
 
 
-class SecondFactorRequired(Forbidden):
-    """Local accounts must set up a second factor first (RAMMEAFTALE_REQUIRE_SECOND_FACTOR); pages go to /konto."""
-
-    def __init__(self) -> None:
-        super().__init__("Slå totrinsbekræftelse til under Min konto (/konto), før du kan bruge systemet.")
+class AccountSetupRequired(Forbidden):
+    """An initial password to replace, or a required second factor to set up first; pages go to /konto."""
 
 
 UowDep = Annotated[UnitOfWork, Depends(get_uow)]

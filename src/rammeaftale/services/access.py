@@ -33,3 +33,9 @@ def require_secretariat_of(actor: Actor, region_code: int) -> None:
         raise Forbidden("Kun rammeaftalesekretariatet kan gøre dette.")
     if actor.region_code != region_code:
         raise NotFound("Regionen findes ikke for dig.")
+
+
+def require_secretariat_or_system(actor: Actor, region_code: int) -> None:
+    """Account administration: the secretariat of the person's region, or the system (the command line)."""
+    if actor.role != "system":
+        require_secretariat_of(actor, region_code)

@@ -75,6 +75,7 @@ def change_password(
         raise PasswordRefused(problems)
     user.password_hash = hash_password(new_password)
     user.password_changed_at = now
+    user.password_expires_at, user.must_change_password = None, False  # an initial password is gone
     ended = _end_other_sessions(uow, user.id, current_session_id, now, "password_changed")
     # Never the hashes: the audit row says that the password changed and what it ended.
     audit(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from datetime import UTC, datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -72,16 +73,20 @@ def normalise_username(username: str) -> str:
     return username.strip().lower()[:100]
 
 
-def check_password(uow: UnitOfWork, username: str, password: str) -> int | None:
+def check_password(uow: UnitOfWork, username: str, password: str, now: datetime | None = None) -> int | None:
     """The id of the active user with this username and password, or None.
 
-    A legacy or outdated hash is replaced by a fresh argon2id hash in the caller's transaction.
+    An initial password past its expiry (``password_expires_at``, compared with ``now``) no longer
+    works (ASVS V6.4.1). A legacy or outdated hash is replaced by a fresh argon2id hash in the
+    caller's transaction.
     """
     user = uow.users.by_username(normalise_username(username))
     if user is None:
         verify_password(password, _DUMMY_HASH)  # same work as a wrong password: no username oracle
         return None
     if not verify_password(password, user.password_hash) or not user.active:
+        return None
+    if user.password_expires_at is not None and (now is None or now >= _utc(user.password_expires_at)):
         return None
     if password_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
@@ -95,7 +100,19 @@ def actor_for_user(uow: UnitOfWork, user_id: int) -> Actor | None:
         return None
     organisation = uow.organisations.get(user.organisation_id)
     region = organisation.region_code if organisation else None
-    return Actor(user.id, user.username, user.role, user.organisation_id, region, bool(user.totp_secret))
+    return Actor(
+        user.id,
+        user.username,
+        user.role,
+        user.organisation_id,
+        region,
+        second_factor=bool(user.totp_secret),
+        must_change_password=bool(user.must_change_password),
+    )
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def own_user(uow: UnitOfWork, actor: Actor) -> User:

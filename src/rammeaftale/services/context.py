@@ -34,6 +34,7 @@ class Actor:
     organisation_id: int | None
     region_code: int | None
     second_factor: bool = False  # the person has set up a second factor (services/second_factor.py)
+    must_change_password: bool = False  # logged in with an initial password (services/users.py)
 
     @property
     def is_secretariat(self) -> bool:

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 
 from rammeaftale.adapters.db.uow import UnitOfWork
@@ -73,12 +74,13 @@ class LocalPasswordProvider:
 
     issuer = LOCAL_ISSUER
 
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: UnitOfWork, now: datetime | None = None) -> None:
         self.uow = uow
+        self.now = now  # initial passwords expire (services/users.py)
 
     def authenticate(self, credentials: Mapping[str, str]) -> ExternalIdentity | None:
         username = credentials.get("username", "")
-        user_id = check_password(self.uow, username, credentials.get("password", ""))
+        user_id = check_password(self.uow, username, credentials.get("password", ""), self.now)
         if user_id is None:
             return None
         return ExternalIdentity(LOCAL_ISSUER, str(user_id), {"preferred_username": normalise_username(username)})

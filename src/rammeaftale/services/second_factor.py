@@ -11,7 +11,9 @@ identity provider (``services/identity.py``) brings its MFA; local accounts use 
   starts a new one (a new id once fully authenticated). Five wrong codes end the waiting session and
   count as a failed login for the username's throttle. A waiting session lasts 5 minutes.
 * A code is accepted once (V6.5.1): the time step of the last accepted code is kept, and an older or
-  equal step is refused. One step (30 s) of clock drift either way is allowed (V6.5.5 L3: no more).
+  equal step is refused. A code belongs to one 30-second step (V6.5.5); the code of the step that has
+  just ended is still taken, for a code typed as the step changed or a phone a little behind, never
+  a future step's. The time is the server's clock, never the client's (V6.5.8).
 * API scripts with HTTP Basic add the current code directly after the password (``sign_in``).
 * A user who lost the phone is helped by the secretariat of their region (``reset``): the secret is
   removed, their sessions end, and they set up a new one at the next login.
@@ -29,7 +31,7 @@ import pyotp
 
 from rammeaftale.adapters.db.models import User
 from rammeaftale.adapters.db.uow import UnitOfWork
-from rammeaftale.services.access import require_secretariat_of
+from rammeaftale.services.access import require_secretariat_or_system
 from rammeaftale.services.audit import audit
 from rammeaftale.services.auth import own_user
 from rammeaftale.services.context import Actor, Clock
@@ -38,7 +40,7 @@ from rammeaftale.services.errors import Conflict, NotFound, UseCaseError
 ISSUER = "Rammeaftale"
 STEP_SECONDS = 30
 DIGITS = 6
-DRIFT_STEPS = 1
+GRACE_STEPS = 1  # the code of the step just ended, for a code typed as the step changed
 WAITING_LIFETIME = timedelta(minutes=5)
 MAX_WRONG_CODES = 5
 
@@ -65,7 +67,7 @@ def has_second_factor(user: User) -> bool:
 
 
 def accept_code(user: User, code: str, now: datetime) -> bool:
-    """True when ``code`` is the user's current code (± one step) and newer than the last one accepted.
+    """True when ``code`` is the user's current code (or the previous step's) and newer than the last one accepted.
 
     Marks its step as used (in the caller's transaction), so the same code never works twice.
     """
@@ -82,7 +84,7 @@ def _matching_step(secret: str, code: str, now: datetime) -> int | None:
         return None
     totp = pyotp.TOTP(secret, digits=DIGITS, interval=STEP_SECONDS)
     current = int(now.timestamp()) // STEP_SECONDS
-    for step in range(current - DRIFT_STEPS, current + DRIFT_STEPS + 1):
+    for step in range(current - GRACE_STEPS, current + 1):
         if hmac.compare_digest(totp.generate_otp(step), code):
             return step
     return None
@@ -134,14 +136,13 @@ def confirm_setup(uow: UnitOfWork, clock: Clock, actor: Actor, code: str) -> Non
     uow.commit()
 
 
-def reset(uow: UnitOfWork, clock: Clock, actor: Actor, user_id: int) -> None:
+def reset(uow: UnitOfWork, actor: Actor, clock: Clock, user_id: int) -> None:
     """The secretariat of the user's region removes a lost second factor; the user's sessions end."""
     user = uow.users.get(user_id)
     organisation = uow.organisations.get(user.organisation_id) if user is not None else None
     if user is None or organisation is None:
         raise NotFound("Brugeren findes ikke.")
-    if actor.role != "system":
-        require_secretariat_of(actor, organisation.region_code)
+    require_secretariat_or_system(actor, organisation.region_code)
     had = has_second_factor(user)
     user.totp_secret = user.totp_pending_secret = None
     user.totp_last_step = None

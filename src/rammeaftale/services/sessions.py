@@ -27,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 
 from rammeaftale.adapters.db.repositories import StoredSession
 from rammeaftale.adapters.db.uow import UnitOfWork
-from rammeaftale.services.access import require_secretariat_of
+from rammeaftale.services.access import require_secretariat_or_system
 from rammeaftale.services.audit import audit
 from rammeaftale.services.auth import actor_for_user, normalise_username
 from rammeaftale.services.context import Actor, Clock
@@ -187,7 +187,7 @@ def _check(uow: UnitOfWork, now: datetime, username: str, password: str, client:
     """The actor for a right password (a wrong one is recorded), and the username's failures before."""
     name = normalise_username(username)
     earlier_failures = ensure_not_throttled(uow, name, client[:64] or "ukendt", now)
-    identity = LocalPasswordProvider(uow).authenticate({"username": name, "password": password})
+    identity = LocalPasswordProvider(uow, now).authenticate({"username": name, "password": password})
     user_id = user_for_identity(uow, identity) if identity is not None else None
     actor = actor_for_user(uow, user_id) if user_id is not None else None
     if actor is None:
@@ -295,8 +295,7 @@ def disable_user(uow: UnitOfWork, actor: Actor, clock: Clock, user_id: int) -> i
     organisation = uow.organisations.get(user.organisation_id) if user is not None else None
     if user is None or organisation is None:
         raise NotFound("Brugeren findes ikke.")
-    if actor.role != "system":
-        require_secretariat_of(actor, organisation.region_code)
+    require_secretariat_or_system(actor, organisation.region_code)
     user.active = False
     ended = end_sessions_of_user(uow, clock, user_id, "disabled")
     audit(uow, clock, actor, "user.disabled", "user", user_id, username=user.username, sessions_ended=ended)

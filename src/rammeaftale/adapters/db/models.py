@@ -69,6 +69,9 @@ class User(Base):
     totp_pending_secret: Mapped[str | None] = mapped_column(String(64), default=None)
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger, default=None)
     password_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    # An initial password (services/users.py) works only until it expires and must be changed at once.
+    password_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Offer(Base):

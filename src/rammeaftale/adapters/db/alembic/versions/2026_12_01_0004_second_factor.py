@@ -1,4 +1,4 @@
-"""second factor: TOTP secrets on users, sessions that wait for the second factor (issue 3)
+"""second factor and initial passwords: TOTP secrets, sessions waiting for the code, expiring initial passwords (issue 3)
 
 Revision ID: 0004
 Revises: 0003
@@ -22,6 +22,10 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("totp_pending_secret", sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column("totp_last_step", sa.BigInteger(), nullable=True))
         batch_op.add_column(sa.Column("password_changed_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("password_expires_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(
+            sa.Column("must_change_password", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
     with op.batch_alter_table("user_sessions", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("awaiting_second_factor", sa.Boolean(), nullable=False, server_default=sa.false())
@@ -34,6 +38,8 @@ def downgrade() -> None:
         batch_op.drop_column("second_factor_failures")
         batch_op.drop_column("awaiting_second_factor")
     with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.drop_column("must_change_password")
+        batch_op.drop_column("password_expires_at")
         batch_op.drop_column("password_changed_at")
         batch_op.drop_column("totp_last_step")
         batch_op.drop_column("totp_pending_secret")
