@@ -1,7 +1,7 @@
 """`make security`: the long security runs, and their figures in bench/security.json.
 
 1. pytest with ``RAMMEAFTALE_SECURITY_LONG=1`` over tests/security (schemathesis: 1000 cases per
-   operation and role on SQLite, 100 on PostgreSQL; the hostile corpus over HTTP on both backends and
+   operation and role on SQLite, 300 on PostgreSQL; the hostile corpus over HTTP on both backends and
    through the CLI as a real subprocess per file; the CPR scan last, over everything the run logged),
    plus tests/e2e/test_tenancy_matrix.py and tests/integration/test_concurrency.py when they exist.
    Each of them writes its figures into a scratch folder of this run (``RAMMEAFTALE_SECURITY_REPORT``;

@@ -2,9 +2,9 @@
 
 The schema is the app's own ``/api/openapi.json``. Each role (anonymous, operator drift.aalborg,
 secretariat sekretariat.nord, buyer koeb.thisted; HTTP Basic) gets a fresh demo database per backend,
-shared by its operations. On SQLite each operation gets 100 generated cases per role (1000 with
-``RAMMEAFTALE_SECURITY_LONG=1``), on PostgreSQL 25 (100 in the long run), half valid and half invalid
-data (schemathesis' positive and negative modes), derandomized so that CI sees the same cases every run. Every case is checked by ``not_a_server_error``, ``response_schema_conformance``
+shared by its operations. Each operation gets 100 generated cases per role on SQLite and on PostgreSQL
+(1000 and 300 with ``RAMMEAFTALE_SECURITY_LONG=1``), half valid and half invalid data (schemathesis'
+positive and negative modes), derandomized so that CI sees the same cases every run. Every case is checked by ``not_a_server_error``, ``response_schema_conformance``
 and ``status_code_conformance``; the run does not stop at the first failure: it counts them all and
 fails with the first few. Every response body is handed to the CPR scan (``test_cpr_scan.py``).
 """
@@ -32,7 +32,7 @@ from tests.security.conftest import BACKENDS, EVIDENCE, ROLES, SecurityApp, long
 
 pytestmark = pytest.mark.security
 
-CASES_PER_OPERATION = {"sqlite": 1000, "postgresql": 100} if long_run() else {"sqlite": 100, "postgresql": 25}
+CASES_PER_OPERATION = {"sqlite": 1000, "postgresql": 300} if long_run() else {"sqlite": 100, "postgresql": 100}
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance]
 SHOWN_FAILURES = 3
 
