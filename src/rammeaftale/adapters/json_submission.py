@@ -28,6 +28,15 @@ def json_path(field: str) -> str:
 
 
 def read_json_submission(raw: bytes | str) -> tuple[TariffSubmission | None, list[Finding]]:
+    submission, findings = build_submission(load_json_object(raw))
+    return submission, [f.located(json_path(f.field)) for f in findings]
+
+
+def load_json_object(raw: bytes | str, what: str = "en takstindberetning") -> dict[str, object]:
+    """The JSON object in ``raw``, numbers exact; ``UnreadableInput`` for anything hostile (module docstring).
+
+    ``what`` names the document in the messages ("en takstindberetning", "et regnskab").
+    """
     if len(raw) > MAX_JSON_BYTES:
         raise UnreadableInput("JSON-filen er for stor (højst 1 MB).")
     try:
@@ -37,11 +46,10 @@ def read_json_submission(raw: bytes | str) -> tuple[TariffSubmission | None, lis
     except UnicodeDecodeError as exc:
         raise UnreadableInput("Filen er ikke gyldig JSON: den er ikke kodet som UTF-8.") from exc
     except RecursionError as exc:
-        raise UnreadableInput("JSON-filen er indlejret for dybt til at være en takstindberetning.") from exc
+        raise UnreadableInput(f"JSON-filen er indlejret for dybt til at være {what}.") from exc
     if not isinstance(data, dict):
-        raise UnreadableInput("JSON-filen skal indeholde et objekt med en takstindberetning.")
-    submission, findings = build_submission(data)
-    return submission, [f.located(json_path(f.field)) for f in findings]
+        raise UnreadableInput(f"JSON-filen skal indeholde et objekt med {what}.")
+    return data
 
 
 def _decimal(text: str) -> Decimal:

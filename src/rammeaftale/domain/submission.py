@@ -276,7 +276,7 @@ class _Reader:
             return ZERO
         return result
 
-    def flag(self, value: object, path: str, label: str) -> bool:
+    def flag(self, value: object, path: str, label: str, rule_id: str = "R-TAR-02") -> bool:
         """Yes/no: JSON booleans, or Ja/Nej (true/false) as text; anything else is a finding."""
         if value is None or value == "" or isinstance(value, bool):
             return bool(value)
@@ -285,15 +285,17 @@ class _Reader:
             return True
         if text in ("nej", "false", "0"):
             return False
-        self.error(path, f"{label} skal være Ja eller Nej, ikke '{value}'.")
+        self.error(path, f"{label} skal være Ja eller Nej, ikke '{value}'.", rule_id)
         return False
 
-    def enum(self, enum_type: type[Enum], value: object, path: str, label: str) -> Enum | None:
+    def enum(
+        self, enum_type: type[Enum], value: object, path: str, label: str, rule_id: str = "R-TAR-02"
+    ) -> Enum | None:
         try:
             return enum_type(value)
         except ValueError:
             allowed = ", ".join(str(m.value) for m in enum_type)
-            self.error(path, f"{label} '{value}' er ukendt; mulige værdier: {allowed}.")
+            self.error(path, f"{label} '{value}' er ukendt; mulige værdier: {allowed}.", rule_id)
             return None
 
 

@@ -17,6 +17,7 @@ from rammeaftale.adapters.documents.formatting import format_kr
 from rammeaftale.demo import load_demo
 from rammeaftale.domain.money import MoneyError, amount
 from rammeaftale.domain.supplements import ata_price
+from rammeaftale.entrypoints.cli_accounts import accounts, surplus_command
 from rammeaftale.entrypoints.cli_users import user
 from rammeaftale.services import appendix as appendix_service
 from rammeaftale.services import compute
@@ -28,6 +29,7 @@ app = typer.Typer(help="Rammeaftale: takster, takstindberetninger og takstbilag.
 tariff = typer.Typer(help="Takstindberetninger: skabelon og beregning.", no_args_is_help=True)
 app.add_typer(tariff, name="tariff")
 app.add_typer(user, name="user")
+app.add_typer(accounts, name="accounts")
 
 
 def _print_json(data: Any) -> None:
@@ -196,82 +198,4 @@ def appendix_command(
     typer.echo(f"Takstbilag {region} {year} version {document.version} skrevet til {out}")
 
 
-@app.command("surplus")
-def surplus_command(
-    cost_base: Annotated[str, typer.Option("--cost-base", help="Regnskabsårets takstberegningsgrundlag i kr.")],
-    result: Annotated[str, typer.Option(help="Regnskabsresultat i kr.: + overskud, − underskud")],
-    year: Annotated[str, typer.Option(help="Regnskabsår")],
-    new_offer: Annotated[
-        bool, typer.Option("--new-offer", help="Regnskabsåret er tilbuddets første (R-NEW-02)")
-    ] = False,
-    region: Annotated[int, typer.Option(help="Regionskode: 1081 Nordjylland, 1082 Midtjylland")] = 1081,
-    as_json: Annotated[bool, typer.Option("--json", help="Maskinlæsbart output")] = False,
-) -> None:
-    """Surplus or deficit under the 5 % rule (handbook § 7: R-SUR-01, R-SUR-03 … R-SUR-05, R-NEW-02).
-
-    The rule set is the region's for the accounts year. Exit 0: computed, 2: bad input or no rule set.
-    """
-    from rammeaftale.adapters.documents.formatting import format_pct
-    from rammeaftale.adapters.rulesets import UnknownRuleSet, ruleset_for
-    from rammeaftale.domain.accounts import AccountsError, ResultKind, assess_result
-
-    try:
-        base = amount(cost_base)
-        outcome = amount(result)
-    except MoneyError as exc:
-        _fail(f"--cost-base og --result skal være beløb i kr. ({exc})", 2)
-        return
-    if not year.strip().isdigit():
-        _fail(f"--year skal være et årstal, ikke '{year}'.", 2)
-    if base <= 0:
-        _fail("--cost-base (takstberegningsgrundlaget) skal være over 0 kr.", 2)
-    try:
-        rules = ruleset_for(region, int(year))
-        consequence = assess_result(outcome, base, int(year), rules, new_offer=new_offer)
-    except (UnknownRuleSet, AccountsError) as exc:
-        _fail(str(exc), 2)
-        return
-    if as_json:
-        _print_json(
-            {
-                "kind": consequence.kind.value,
-                "percent": str(consequence.percent),
-                "within_limit": f"{consequence.within_limit:.2f}",
-                "excess": f"{consequence.excess:.2f}",
-                "tariff_effect": f"{consequence.tariff_effect:.2f}",
-                "due_year": consequence.due_year,
-            }
-        )
-        return
-    surplus = consequence.kind is ResultKind.SURPLUS
-    typer.echo(f"Regnskabsår {year}, regelsæt {rules.id}")
-    typer.echo(
-        f"{'Overskud' if surplus else 'Underskud'}: {format_kr(abs(consequence.result))} = "
-        f"{format_pct(consequence.percent)} af takstberegningsgrundlaget {format_kr(consequence.cost_base)}"
-    )
-    if surplus:
-        typer.echo(f"Må hensættes (R-SUR-01): {format_kr(consequence.within_limit)}")
-    else:
-        typer.echo(f"Dækkes af driftsherren (R-SUR-04): {format_kr(consequence.within_limit)}")
-    if consequence.excess == 0:
-        typer.echo("Ud over grænsen: intet; taksten skal ikke reguleres.")
-    else:
-        verb, rule = ("nedsætte", "R-SUR-03") if surplus else ("forhøje", "R-SUR-05")
-        when = f"senest i {consequence.due_year}"
-        if consequence.spread:
-            when = f"fordelt over {consequence.installments[0].budget_year}–{consequence.due_year} (nyt tilbud)"
-            rule = f"{rule}, R-NEW-02"
-        typer.echo(f"Ud over grænsen: {format_kr(consequence.excess)} skal {verb} taksten {when} ({rule})")
-        for part in consequence.installments:
-            typer.echo(f"  Takstvirkning {part.budget_year}: {format_kr(part.amount)}")
-    used: tuple[str, ...] = (
-        ("reserve_max_pct", "excess_due_years") if surplus else ("deficit_own_pct", "deficit_excess_due_years")
-    )
-    if consequence.spread:
-        used = (*used, "new_offer_loss_spread_years")
-    for name in used:
-        parameter = rules.parameters[name]
-        if parameter.assumed:
-            typer.echo(
-                f"Bemærk: antaget værdi, som sekretariatet skal bekræfte: {parameter.spec.label} ({parameter.spec.rule_id})"
-            )
+app.command("surplus")(surplus_command)  # entrypoints/cli_accounts.py, with `accounts compute` and `template`

@@ -81,6 +81,7 @@ class Row:
     rule_id: str = "R-TAR-02"
     category: str = ""  # cost category key for category headings and their lines
     number: int = 0
+    sheet: str = SHEET  # the accounts workbook's rows live on its own sheet (accounts_layout.py)
 
     @property
     def cell(self) -> str:
@@ -89,7 +90,7 @@ class Row:
     @property
     def ref(self) -> str:
         """``Takstberegning!C12``."""
-        return f"{SHEET}!{self.cell}"
+        return f"{self.sheet}!{self.cell}"
 
     @property
     def reads_value(self) -> bool:

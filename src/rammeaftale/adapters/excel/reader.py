@@ -12,6 +12,7 @@ import io
 import re
 import warnings
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -59,10 +60,34 @@ _BLANKS = re.compile(r"[\s\u00a0\u202f]")
 _LEVEL_INDEX = re.compile(r"^service\.levels\[(\d+)\]")
 
 
-def xlsx_source(filename: str, ref: str | None) -> str:
+@dataclass(frozen=True)
+class TemplateSpec:
+    """What makes a workbook one of our templates: its sheet, format id and version, rows and field map."""
+
+    sheet: str
+    format_id: str
+    version: str
+    rows: tuple[Row, ...]
+    fields: Mapping[str, str]
+    not_ours: str  # "Filen er ikke et takstberegningsskema fra Rammeaftale"
+    hint: str  # how to get a fresh template
+
+
+TARIFF_TEMPLATE = TemplateSpec(
+    SHEET,
+    FORMAT_ID,
+    FORMAT_VERSION,
+    ROWS,
+    field_map(),
+    NOT_OUR_TEMPLATE,
+    "Hent takstberegningsskemaet i Rammeaftale, udfyld det og upload det igen.",
+)
+
+
+def xlsx_source(filename: str, ref: str | None, sheet: str = SHEET) -> str:
     """``Takstberegning!C12`` -> ``indberetning.xlsx, ark Takstberegning, celle C12``."""
     if not ref:
-        return f"{filename}, ark {SHEET}"
+        return f"{filename}, ark {sheet}"
     sheet, _, cell = ref.partition("!")
     return f"{filename}, ark {sheet}, celle {cell}"
 
@@ -75,20 +100,13 @@ def locate_xlsx(findings: tuple[Finding, ...] | list[Finding], filename: str) ->
 def read_template(raw: bytes, filename: str) -> tuple[TariffSubmission | None, list[Finding]]:
     """Read an uploaded takstberegningsskema. Raises ``UnsafeUpload`` for files that are refused outright."""
     check_xlsx_upload(raw, filename)
-    workbook = _open(raw, filename)
+    workbook = open_workbook(raw, filename)
     try:
-        problem = _template_problem(workbook)
-        if problem is not None:
-            return None, [Finding(TEMPLATE_RULE_ID, Severity.ERROR, problem, "", filename)]
-        sheet = workbook[SHEET]
-        assert isinstance(sheet, Worksheet)  # checked by _template_problem
-        moved = _moved_row(sheet, filename)
-        if moved is not None:
-            return None, [moved]
-        sink = _Sink(filename)
-        values = {
-            row.field: value for row in VALUE_ROWS if (value := _read_cell(sheet[row.cell], row, sink)) is not None
-        }
+        sheet, refusal = template_sheet(workbook, filename, TARIFF_TEMPLATE)
+        if sheet is None:
+            return None, refusal
+        sink = CellSink(filename)
+        values = read_values(sheet, VALUE_ROWS, sink)
         data, level_index = _assemble(values, sink)
     finally:
         workbook.close()
@@ -96,7 +114,7 @@ def read_template(raw: bytes, filename: str) -> tuple[TariffSubmission | None, l
     return submission, [*sink.findings, *_locate_domain(domain_findings, sink, level_index)]
 
 
-def _locate_domain(findings: list[Finding], sink: _Sink, level_index: Mapping[int, int]) -> list[Finding]:
+def _locate_domain(findings: list[Finding], sink: CellSink, level_index: Mapping[int, int]) -> list[Finding]:
     """Domain findings with their cell; dropped where the reader already flagged the same field."""
     flagged = {f.field for f in sink.findings}
     located = []
@@ -112,7 +130,8 @@ def _locate_domain(findings: list[Finding], sink: _Sink, level_index: Mapping[in
 # --- opening and recognising the workbook --------------------------------------------------------
 
 
-def _open(raw: bytes, filename: str) -> Workbook:
+def open_workbook(raw: bytes, filename: str) -> Workbook:
+    """Open a workbook that passed ``check_xlsx_upload``: values and formulas as written, no macros or links."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about extensions it drops; they are not ours
@@ -121,21 +140,36 @@ def _open(raw: bytes, filename: str) -> Workbook:
         raise UnsafeUpload(f"Filen '{filename}' kunne ikke læses som Excel-projektmappe. {SAVE_AS_XLSX}") from exc
 
 
-def _template_problem(workbook: Workbook) -> str | None:
+def template_sheet(
+    workbook: Workbook, filename: str, spec: TemplateSpec
+) -> tuple[Worksheet, list[Finding]] | tuple[None, list[Finding]]:
+    """The template's input sheet, or None and the one finding that refuses the workbook."""
+    problem = _template_problem(workbook, spec)
+    if problem is not None:
+        return None, [Finding(TEMPLATE_RULE_ID, Severity.ERROR, problem, "", filename)]
+    sheet = workbook[spec.sheet]
+    assert isinstance(sheet, Worksheet)  # checked by _template_problem
+    moved = _moved_row(sheet, filename, spec)
+    if moved is not None:
+        return None, [moved]
+    return sheet, []
+
+
+def _template_problem(workbook: Workbook, spec: TemplateSpec) -> str | None:
     """Why the workbook is not our template (format id, version, field map), or None."""
-    hint = "Hent takstberegningsskemaet i Rammeaftale, udfyld det og upload det igen."
-    if META_SHEET not in workbook.sheetnames or SHEET not in workbook.sheetnames:
-        return f"{NOT_OUR_TEMPLATE}. {hint}"
+    not_ours, hint = spec.not_ours, spec.hint
+    if META_SHEET not in workbook.sheetnames or spec.sheet not in workbook.sheetnames:
+        return f"{not_ours}. {hint}"
     meta = workbook[META_SHEET]
-    if not isinstance(meta, Worksheet) or not isinstance(workbook[SHEET], Worksheet):  # e.g. a chart sheet
-        return f"{NOT_OUR_TEMPLATE}. {hint}"
-    if meta["A1"].value != "format" or meta["B1"].value != FORMAT_ID:
-        return f"{NOT_OUR_TEMPLATE}. {hint}"
+    if not isinstance(meta, Worksheet) or not isinstance(workbook[spec.sheet], Worksheet):  # e.g. a chart sheet
+        return f"{not_ours}. {hint}"
+    if meta["A1"].value != "format" or meta["B1"].value != spec.format_id:
+        return f"{not_ours}. {hint}"
     version = str(meta["B2"].value or "").strip()
-    if version != FORMAT_VERSION:
-        return f"{NOT_OUR_TEMPLATE} i en kendt version (skemaversion '{version}'). {hint}"
-    if _meta_field_map(meta) != field_map():
-        return f"{NOT_OUR_TEMPLATE}: skemaets feltoversigt er ændret. {hint}"
+    if version != spec.version:
+        return f"{not_ours} i en kendt version (skemaversion '{version}'). {hint}"
+    if _meta_field_map(meta) != spec.fields:
+        return f"{not_ours}: skemaets feltoversigt er ændret. {hint}"
     return None
 
 
@@ -148,9 +182,9 @@ def _meta_field_map(meta: Worksheet) -> dict[str, str]:
     return found
 
 
-def _moved_row(sheet: Worksheet, filename: str) -> Finding | None:
+def _moved_row(sheet: Worksheet, filename: str, spec: TemplateSpec) -> Finding | None:
     """Rows inserted or deleted by hand would shift every value: check the labels in column A."""
-    for row in ROWS:
+    for row in spec.rows:
         label = sheet.cell(row.number, 1).value
         if str(label or "").strip() != row.label:
             return Finding(
@@ -159,7 +193,7 @@ def _moved_row(sheet: Worksheet, filename: str) -> Finding | None:
                 f"Skemaets opbygning er ændret: række {row.number} skulle hedde '{row.label}'. Indsæt eller slet "
                 "ikke rækker; hent et nyt skema i Rammeaftale og overfør tallene.",
                 "",
-                f"{filename}, ark {SHEET}, celle A{row.number}",
+                f"{filename}, ark {spec.sheet}, celle A{row.number}",
             )
     return None
 
@@ -167,7 +201,7 @@ def _moved_row(sheet: Worksheet, filename: str) -> Finding | None:
 # --- reading cells -------------------------------------------------------------------------------
 
 
-class _Sink:
+class CellSink:
     """Collects the reader's own findings, each with its cell."""
 
     def __init__(self, filename: str) -> None:
@@ -179,7 +213,12 @@ class _Sink:
         self.findings.append(Finding(rule_id or row.rule_id, Severity.ERROR, message, row.field, source))
 
 
-def _read_cell(cell: Cell, row: Row, sink: _Sink) -> object | None:
+def read_values(sheet: Worksheet, rows: tuple[Row, ...], sink: CellSink) -> dict[str, object]:
+    """The non-empty values of ``rows`` by field, in the public JSON shape (numbers ``Decimal``)."""
+    return {row.field: value for row in rows if (value := _read_cell(sheet[row.cell], row, sink)) is not None}
+
+
+def _read_cell(cell: Cell, row: Row, sink: CellSink) -> object | None:
     """The cell's value in the public JSON shape, or None when empty or unreadable (then a finding)."""
     value = cell.value
     if cell.data_type == "f":  # data_only=False: a formula arrives as its text, never as a value
@@ -197,7 +236,7 @@ def _read_cell(cell: Cell, row: Row, sink: _Sink) -> object | None:
     return _PARSERS[row.value](value, cell, row, sink)
 
 
-def _text(value: object, cell: Cell, row: Row, sink: _Sink) -> object | None:
+def _text(value: object, cell: Cell, row: Row, sink: CellSink) -> object | None:
     if isinstance(value, bool):
         return YES if value else NO
     if isinstance(value, float) and value.is_integer():
@@ -209,7 +248,7 @@ def _text(value: object, cell: Cell, row: Row, sink: _Sink) -> object | None:
     return str(value).strip()
 
 
-def _year(value: object, cell: Cell, row: Row, sink: _Sink) -> object | None:
+def _year(value: object, cell: Cell, row: Row, sink: CellSink) -> object | None:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     if isinstance(value, float) and value.is_integer():
@@ -218,7 +257,7 @@ def _year(value: object, cell: Cell, row: Row, sink: _Sink) -> object | None:
     return int(text) if text.isdigit() else text  # build_submission reports a year it cannot read
 
 
-def _number(value: object, cell: Cell, row: Row, sink: _Sink) -> object | None:
+def _number(value: object, cell: Cell, row: Row, sink: CellSink) -> object | None:
     if isinstance(value, (bool, datetime, date, time)):
         sink.flag(row, f"Cellen {cell.coordinate} skal indeholde et tal.")
         return None
@@ -269,7 +308,7 @@ def _trim(number: Decimal) -> Decimal:
     return number.normalize()
 
 
-def _yes_no(value: object, cell: Cell, row: Row, sink: _Sink) -> object | None:
+def _yes_no(value: object, cell: Cell, row: Row, sink: CellSink) -> object | None:
     if isinstance(value, bool):
         return value
     answer = _YES_NO.get(str(value).strip().casefold())
@@ -278,7 +317,7 @@ def _yes_no(value: object, cell: Cell, row: Row, sink: _Sink) -> object | None:
     return answer
 
 
-def _choice(value: object, cell: Cell, row: Row, sink: _Sink) -> object | None:
+def _choice(value: object, cell: Cell, row: Row, sink: CellSink) -> object | None:
     wanted = str(value).strip().casefold()
     for code, label in row.choices:
         if wanted in (code.casefold(), label.casefold()):
@@ -288,7 +327,7 @@ def _choice(value: object, cell: Cell, row: Row, sink: _Sink) -> object | None:
     return None
 
 
-_Parser = Callable[[object, Cell, Row, _Sink], object | None]
+_Parser = Callable[[object, Cell, Row, CellSink], object | None]
 _PARSERS: dict[ValueKind, _Parser] = {
     ValueKind.TEXT: _text,
     ValueKind.YEAR: _year,
@@ -303,7 +342,7 @@ _PARSERS: dict[ValueKind, _Parser] = {
 # --- from cell values to the public JSON shape ---------------------------------------------------
 
 
-def _assemble(values: Mapping[str, object], sink: _Sink) -> tuple[dict[str, object], dict[int, int]]:
+def _assemble(values: Mapping[str, object], sink: CellSink) -> tuple[dict[str, object], dict[int, int]]:
     """Nest the read values; returns the data and, for service levels, read index -> template index."""
     data: dict[str, object] = {}
     for field, value in values.items():
@@ -317,7 +356,7 @@ def _assemble(values: Mapping[str, object], sink: _Sink) -> tuple[dict[str, obje
     levels, level_index = _levels(values)
     if levels:
         _set(data, "service.levels", levels)
-    costs = _costs(values, sink)
+    costs = assemble_costs(values, sink)
     if costs:
         data["costs"] = costs
     return data, level_index
@@ -353,12 +392,21 @@ def _levels(values: Mapping[str, object]) -> tuple[list[dict[str, object]], dict
     return levels, level_index
 
 
-def _costs(values: Mapping[str, object], sink: _Sink) -> dict[str, object]:
+def assemble_costs(
+    values: Mapping[str, object],
+    sink: CellSink,
+    heading_of: Callable[[str], Row] = category_row,
+    lines_of: Callable[[str], tuple[Row, ...]] = line_rows,
+) -> dict[str, object]:
+    """The ``costs`` object from the read cells: per category its lines, else its heading's total.
+
+    ``heading_of`` and ``lines_of`` give a category's rows in the template being read (tariff by default).
+    """
     costs: dict[str, object] = {}
     for spec in CATEGORIES:
-        heading = category_row(spec.key)
+        heading = heading_of(spec.key)
         total = values.get(heading.field)
-        lines = {row.field.rsplit(".", 1)[1]: values[row.field] for row in line_rows(spec.key) if row.field in values}
+        lines = {row.field.rsplit(".", 1)[1]: values[row.field] for row in lines_of(spec.key) if row.field in values}
         if spec.key == PENSION_KEY:
             value = _pension(total, values.get(f"costs.{PENSION_KEY}.{SALARY_BASIS_LINE}"), heading, sink)
         elif lines:
@@ -380,7 +428,7 @@ def _line_sum(lines: Mapping[str, object]) -> Decimal:
     return sum((v for v in lines.values() if isinstance(v, Decimal)), Decimal(0))
 
 
-def _pension(total: object, salary: object, heading: Row, sink: _Sink) -> object:
+def _pension(total: object, salary: object, heading: Row, sink: CellSink) -> object:
     """R-TAR-07: actual pension cost, or the salary it is a percentage of; not both."""
     if salary is None:
         return total

@@ -296,8 +296,8 @@ def _write_preview(sheet: Worksheet, pension_pct: Decimal | None) -> None:
         help_cell.value = f"{help_cell.value}{note}"
 
 
-def _add_dropdowns(sheet: Worksheet) -> None:
-    for row in VALUE_ROWS:
+def _add_dropdowns(sheet: Worksheet, rows: tuple[Row, ...] = VALUE_ROWS) -> None:
+    for row in rows:
         if row.value is ValueKind.CHOICE:
             options = [label for _, label in row.choices]
         elif row.value is ValueKind.YES_NO:
@@ -427,6 +427,11 @@ def ruleset_guide(ruleset: RuleSet) -> tuple[tuple[str, str], ...]:
 
 
 def _write_guide(sheet: Worksheet, ruleset: RuleSet | None, fictitious: bool) -> None:
+    write_guide(sheet, GUIDE + (ruleset_guide(ruleset) if ruleset else ()), fictitious)
+
+
+def write_guide(sheet: Worksheet, guide: tuple[tuple[str, str], ...], fictitious: bool) -> None:
+    """A guide sheet: (heading, "") rows in bold (the first as title), ("", text) rows wrapped."""
     sheet.column_dimensions["A"].width = 110
     row = 1
     if fictitious:
@@ -434,7 +439,7 @@ def _write_guide(sheet: Worksheet, ruleset: RuleSet | None, fictitious: bool) ->
         cell.font = _BANNER_FONT
         cell.fill = _BANNER_FILL
         row += 2
-    for index, (heading, text) in enumerate(GUIDE + (ruleset_guide(ruleset) if ruleset else ())):
+    for index, (heading, text) in enumerate(guide):
         cell = sheet.cell(row, 1, heading or text)
         if heading:
             cell.font = _TITLE_FONT if index == 0 else _BOLD
@@ -447,13 +452,20 @@ def _write_guide(sheet: Worksheet, ruleset: RuleSet | None, fictitious: bool) ->
 META_FIELD_HEADER_ROW = 5
 
 
-def _write_meta(sheet: Worksheet, fictitious: bool) -> None:
+def _write_meta(
+    sheet: Worksheet,
+    fictitious: bool,
+    format_id: str = FORMAT_ID,
+    version: str = FORMAT_VERSION,
+    fields: Mapping[str, str] | None = None,
+) -> None:
+    """The hidden sheet the reader recognises its template by: format id, version and the field map."""
     sheet.sheet_state = "hidden"
-    sheet.append(["format", FORMAT_ID])
-    sheet.append(["version", FORMAT_VERSION])
+    sheet.append(["format", format_id])
+    sheet.append(["version", version])
     sheet.append(["fictitious", YES if fictitious else NO])
     sheet.append([])
     sheet.append(["field", "cell"])
-    for field, ref in field_map().items():
+    for field, ref in (field_map() if fields is None else fields).items():
         sheet.append([field, ref])
     sheet.protection.sheet = True

@@ -23,9 +23,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("totp_last_step", sa.BigInteger(), nullable=True))
         batch_op.add_column(sa.Column("password_changed_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("password_expires_at", sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(
-            sa.Column("must_change_password", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
+        batch_op.add_column(sa.Column("must_change_password", sa.Boolean(), nullable=False, server_default=sa.false()))
     with op.batch_alter_table("user_sessions", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("awaiting_second_factor", sa.Boolean(), nullable=False, server_default=sa.false())
