@@ -14,18 +14,25 @@ from typing import Literal
 
 from rammeaftale.domain.money import MoneyError, amount
 
-ParamKind = Literal["int", "decimal", "text", "month_day", "bool", "list"]
+ParamKind = Literal["int", "decimal", "optional_decimal", "text", "month_day", "bool", "list"]
 
 
 @dataclass(frozen=True)
 class ParameterSpec:
+    """One parameter: its kind, rule and label; ``choices`` limits a text parameter to those values.
+
+    An ``optional_decimal`` is written as ``""`` when the region has not set it (handbook § 15: "no
+    defaults from the sources"); it is then ``None``.
+    """
+
     name: str
     kind: ParamKind
     rule_id: str
     label: str
+    choices: tuple[str, ...] = ()
 
 
-# Every parameter of handbook § 5, plus the few the handbook makes parameters in §§ 6.4 and 15.
+# Every parameter of handbook § 5, plus the few the handbook makes parameters in §§ 6.4, 9 and 15.
 PARAMETERS: tuple[ParameterSpec, ...] = (
     ParameterSpec("days_in_tariff_year", "int", "R-TAR-01", "Dage i et takstår"),
     ParameterSpec("occupancy_min_pct", "decimal", "R-OCC-01", "Mindste budgetterede belægning, dag og døgn"),
@@ -63,7 +70,13 @@ PARAMETERS: tuple[ParameterSpec, ...] = (
     ParameterSpec("normal_working_time", "text", "R-SUP-03", "Normal arbejdstid for ATA-takst"),
     ParameterSpec("notice_extra_months", "int", "R-SET-05", "Opsigelse: løbende måned + antal måneder"),
     ParameterSpec("substitution_notice_days", "int", "R-SET-07", "Opsigelse, substitutionsbehandling (dage)"),
-    ParameterSpec("respite_billed_by", "text", "R-SET-09", "Aflastning afregnes efter"),
+    ParameterSpec(
+        "interim_closing_costs_extra_months",
+        "int",
+        "R-SET-08",
+        "Midlertidigt tilbud: dokumenterede lukkeomkostninger højst løbende måned + antal måneder",
+    ),
+    ParameterSpec("respite_billed_by", "text", "R-SET-09", "Aflastning afregnes efter", ("granted_days", "used_days")),
     ParameterSpec("closure_hearing_months", "int", "R-GOV-02", "Høringsperiode ved lukning (måneder)"),
     ParameterSpec(
         "capacity_change_board_threshold_places",
@@ -76,6 +89,32 @@ PARAMETERS: tuple[ParameterSpec, ...] = (
     ParameterSpec("accounts_deadline", "month_day", "R-CYC-01", "Frist for regnskab"),
     ParameterSpec("significant_tariff_change_pct", "decimal", "R-TAR-13", "Væsentlig takstændring (%)"),
     ParameterSpec("payment_days", "int", "R-SET-11", "Betalingsfrist (dage)"),
+    ParameterSpec(
+        "payment_days_bound",
+        "text",
+        "R-SET-11",
+        "Betalingsfristen er en største eller mindste frist",
+        ("at_most", "at_least"),
+    ),
+    ParameterSpec("billing_in_advance_allowed", "bool", "R-SET-11", "Fakturering forud er tilladt"),
+    ParameterSpec(
+        "on_account_installments_per_year",
+        "int",
+        "R-SET-12",
+        "A conto-rater om året for objektivt finansierede pladser",
+    ),
+    ParameterSpec(
+        "health_refund_hourly_price",
+        "optional_decimal",
+        "R-REF-01",
+        "Refusion af sundhedsydelser: fælles timepris (tom = ingen aftalt)",
+    ),
+    ParameterSpec(
+        "health_refund_minimum_claim",
+        "optional_decimal",
+        "R-REF-01",
+        "Refusion af sundhedsydelser: bagatelgrænse pr. krav (tom = ingen)",
+    ),
     ParameterSpec("required_categories", "list", "R-TAR-02", "Krævede omkostningskategorier"),
     ParameterSpec("citizen_directed_lines", "list", "R-TAR-04", "Linjer der følger borgeren (ydelsesdel)"),
 )
@@ -118,6 +157,11 @@ class RuleSet:
     def integer(self, name: str) -> int:
         value = self.parameters[name].value
         assert isinstance(value, int)
+        return value
+
+    def optional_decimal(self, name: str) -> Decimal | None:
+        value = self.parameters[name].value
+        assert value is None or isinstance(value, Decimal)
         return value
 
     def text(self, name: str) -> str:
@@ -233,6 +277,10 @@ def _convert(spec: ParameterSpec, value: object) -> object:
             return amount(value)
         except MoneyError as exc:
             raise ValueError(str(exc)) from exc
+    if spec.kind == "optional_decimal":
+        if isinstance(value, str) and value.strip() == "":
+            return None
+        return _convert(ParameterSpec(spec.name, "decimal", spec.rule_id, spec.label), value)
     if spec.kind == "bool":
         if not isinstance(value, bool):
             raise TypeError("skal være true eller false")
@@ -248,4 +296,6 @@ def _convert(spec: ParameterSpec, value: object) -> object:
         month, day = int(month_text), int(day_text)
         date(2001, month, day)  # raises ValueError for an impossible date
         return (month, day)
+    if spec.choices and value not in spec.choices:
+        raise ValueError(f"skal være en af {', '.join(spec.choices)}, ikke '{value}'")
     return value
