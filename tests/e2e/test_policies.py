@@ -44,7 +44,16 @@ from rammeaftale.services.errors import Forbidden
 TODAY = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "fjordgaarden-2026.json"
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
-AUDITED_TABLES = (m.AuditEntry, m.TariffSubmissionRow, m.TariffAppendixRow, m.OfferVersion, m.User)
+AUDITED_TABLES = (
+    m.AuditEntry,
+    m.TariffSubmissionRow,
+    m.TariffAppendixRow,
+    m.OfferVersion,
+    m.User,
+    m.AccountsSubmissionRow,
+    m.AccountsRegulationRow,
+    m.ReserveLedgerEntryRow,
+)
 
 
 def body_2027(**changes: Any) -> dict[str, Any]:
@@ -153,6 +162,15 @@ POLICIES = {
     ("POST", "/api/appendices/{region_code}/{year}/publish"): "secretariat",
     ("GET", "/api/appendices/{region_code}/{year}"): "public",
     ("GET", "/api/ata"): "public",
+    ("POST", "/api/offers/{offer_id}/accounts"): "operator",
+    ("POST", "/api/offers/{offer_id}/accounts/file"): "operator",
+    ("GET", "/api/offers/{offer_id}/accounts"): "secretariat|operator",
+    ("GET", "/api/accounts/{accounts_id}"): "secretariat|operator",
+    ("GET", "/api/operators/{organisation_id}/reserves"): "secretariat|operator",
+    ("POST", "/api/offers/{offer_id}/reserves/use"): "operator",
+    ("POST", "/api/offers/{offer_id}/reserves/transfer"): "operator",
+    ("POST", "/api/regions/{region_code}/reserves/{year}/expire"): "secretariat",
+    ("GET", "/api/regions/{region_code}/accounts/{year}"): "secretariat",
     ("GET", "/api/docs"): "public",
     ("GET", "/"): "public",
     ("GET", "/login"): "public",

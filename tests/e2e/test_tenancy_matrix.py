@@ -3,7 +3,8 @@
 Issue 3, part 2. For each user of the demo (two secretariats, five operators, two buyers) and an
 anonymous visitor, every object-level route of the API and the pages is called for objects the user
 may not touch: drafts, submissions and services of another operator, the cycle and the appendix of
-another region, offers of another operator, and ids that do not exist. Who may do what is written
+another region, offers of another operator, accounts and reserve ledgers of another operator and the
+accounts overview of another region (issue 4), and ids that do not exist. Who may do what is written
 down here, independently of the code (``entitled``); the bar is zero unauthorised successes, and an
 object of another organisation must answer exactly like one that does not exist (no existence leak).
 
@@ -24,7 +25,10 @@ from fastapi.testclient import TestClient
 
 from rammeaftale.adapters.db.uow import UnitOfWork
 from rammeaftale.demo import DEMO_USERS
-from tests.e2e.test_policies import Demo, body_2027, demo, demo_database
+from rammeaftale.domain.accounts_submission import build_accounts_submission
+from rammeaftale.services.accounts import submit_accounts
+from rammeaftale.services.context import Actor
+from tests.e2e.test_policies import TODAY, Demo, body_2027, demo, demo_database
 from tests.report import write_figures
 
 __all__ = ["demo", "demo_database"]  # the shared fixtures
@@ -35,6 +39,18 @@ MISSING_REGION = 9999
 SUBMISSION_JSON = json.dumps(body_2027()).encode()
 PAGE_UPLOAD = {"fil": ("fjordgaarden-2027.json", SUBMISSION_JSON, "application/json")}
 API_UPLOAD = {"file": ("fjordgaarden-2027.json", SUBMISSION_JSON, "application/json")}
+ACCOUNTS_YEAR = 2023
+ACCOUNTS_RULESETS = {1081: "nordjylland-2023-2024", 1082: "midtjylland-2023-2024"}
+ACCOUNTS = {
+    "ruleset": "nordjylland-2023-2024",
+    "accounts_year": ACCOUNTS_YEAR,
+    "offer_code": "N-851-01",
+    "costs": {"personnel": {"citizen_related_staff": "11050000"}},
+    "income": {"tariff_income": "12000000"},
+    "cost_base": "12000000",
+}
+ACCOUNTS_JSON = json.dumps(ACCOUNTS).encode()
+ACCOUNTS_UPLOAD = {"file": ("regnskab-2023.json", ACCOUNTS_JSON, "application/json")}
 REFUSALS = {401, 403, 404}
 
 
@@ -50,7 +66,7 @@ class Who:
 class Target:
     """An object a route works on; ``operator_id`` and ``region_code`` say whose it is (None: no one's)."""
 
-    kind: str  # submission | service | region | offer
+    kind: str  # submission | service | region | offer | accounts | operator
     id: int
     operator_id: int | None
     region_code: int | None
@@ -234,7 +250,65 @@ PROBES = (
         ),
         leak_checked=False,
     ),
+    # Accounts and the reserve ledger (issue 4): the operator's own, the region's secretariat reads.
+    Probe(
+        "POST /api/offers/{id}/accounts",
+        "offer",
+        "operate",
+        api("POST", "/api/offers/{id}/accounts?reason=Forsøg", content=ACCOUNTS_JSON),
+    ),
+    Probe(
+        "POST /api/offers/{id}/accounts/file",
+        "offer",
+        "operate",
+        api("POST", "/api/offers/{id}/accounts/file?reason=Forsøg", files=ACCOUNTS_UPLOAD),
+    ),
+    Probe("GET /api/offers/{id}/accounts", "offer", "read", api("GET", "/api/offers/{id}/accounts")),
+    Probe("GET /api/accounts/{id}", "accounts", "read", api("GET", "/api/accounts/{id}")),
+    Probe("GET /api/operators/{id}/reserves", "operator", "read", api("GET", "/api/operators/{id}/reserves")),
+    Probe(
+        "POST /api/offers/{id}/reserves/use",
+        "offer",
+        "operate",
+        api("POST", "/api/offers/{id}/reserves/use", json={"amount": "1.00", "year": 2024}),
+    ),
+    Probe(
+        "POST /api/offers/{id}/reserves/transfer",
+        "offer",
+        "operate",
+        api("POST", "/api/offers/{id}/reserves/transfer", json={"to_offer_id": 1}),
+    ),
+    Probe(
+        "GET /api/regions/{region}/accounts/2023",
+        "region",
+        "region",
+        api("GET", "/api/regions/{id}/accounts/2023"),
+    ),
+    Probe(
+        "POST /api/regions/{region}/reserves/2029/expire",
+        "region",
+        "region",
+        api("POST", "/api/regions/{id}/reserves/2029/expire", json={}),
+    ),
 )
+
+
+def seed_accounts(demo: Demo) -> None:
+    """2023 accounts with a reserve for each operator's first covered offer: accounts and ledgers to probe."""
+    firsts: dict[int, tuple[int, str, int]] = {}
+    with UnitOfWork(demo.engine) as uow:
+        for offer in uow.offers.all():
+            if offer.covered:
+                firsts.setdefault(offer.operator.id, (offer.id, offer.code, offer.operator.region_code))
+    for operator_id, (offer_id, code, region) in firsts.items():
+        with UnitOfWork(demo.engine) as uow:
+            if uow.accounts.current(offer_id, ACCOUNTS_YEAR, "") is not None:
+                continue
+            data = {**ACCOUNTS, "offer_code": code, "ruleset": ACCOUNTS_RULESETS[region]}
+            submission, findings = build_accounts_submission(data)
+            assert submission is not None, findings
+            actor = Actor(None, "seed", "operator", operator_id, region)
+            submit_accounts(uow, actor, lambda: TODAY, offer_id, submission, "demo")
 
 
 def targets(demo: Demo) -> dict[str, list[Target]]:
@@ -255,7 +329,13 @@ def targets(demo: Demo) -> dict[str, list[Target]]:
                     found["submission"].append(Target("submission", row.id, operator, region))
         for region_row in uow.organisations.regions():
             found["region"].append(Target("region", region_row.region_code, None, region_row.region_code))
-    for kind in ("submission", "service", "offer"):
+        for target in list(found["offer"]):
+            for accounts in uow.accounts.for_offer(target.id)[:1]:
+                found["accounts"].append(Target("accounts", accounts.id, target.operator_id, target.region_code))
+            found["operator"].append(
+                Target("operator", target.operator_id or 0, target.operator_id, target.region_code)
+            )
+    for kind in ("submission", "service", "offer", "accounts", "operator"):
         found[kind].append(Target(kind, MISSING, None, None, offer_id=1))
     found["region"].append(Target("region", MISSING_REGION, None, None))
     return found
@@ -339,6 +419,7 @@ def run_matrix(demo: Demo) -> Matrix:
 
 
 def test_no_user_succeeds_on_another_organisations_objects_and_none_learns_that_they_exist(demo: Demo) -> None:
+    seed_accounts(demo)
     before = demo.counts()
     matrix = run_matrix(demo)
     print(

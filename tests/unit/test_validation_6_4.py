@@ -160,5 +160,5 @@ def test_the_canonical_json_of_a_submission_reads_back_to_the_same_submission():
 def test_r_sur_05_an_excess_deficit_due_this_year_must_raise_the_tariff():
     missing = make_submission(costs={"regulation": 0}, regulation_due="220000")
     included = make_submission(costs={"regulation": 220000}, regulation_due="220000")
-    assert ("R-SUR-03", Severity.ERROR) in rule_ids(assess(missing, nordjylland()))
+    assert ("R-SUR-05", Severity.ERROR) in rule_ids(assess(missing, nordjylland()))  # a deficit: R-SUR-05
     assert assess(included, nordjylland()).findings == ()

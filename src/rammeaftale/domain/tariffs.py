@@ -122,6 +122,17 @@ def compute_tariffs(submission: TariffSubmission, rules: RuleSet) -> TariffResul
         for (key, label, value), number in zip(totals, range(1, len(totals) + 1), strict=True)
         if value != ZERO or key in submission.costs
     ]
+    if submission.regulation_due is not None and submission.regulation_due != ZERO:
+        direction = "overskud" if submission.regulation_due < ZERO else "underskud"
+        trace.append(
+            TraceStep(
+                "R-SUR-03" if submission.regulation_due < ZERO else "R-SUR-05",
+                "Heraf regulering fra regnskabet, der skal med i år",
+                f"{direction} ud over grænsen fra et tidligere regnskabsår",
+                submission.regulation_due,
+                "kr",
+            )
+        )
     trace.append(
         TraceStep(
             "R-TAR-03",

@@ -234,7 +234,7 @@ def check_regulation_due(s: TariffSubmission) -> list[Finding]:
     if missing:
         return [
             _error(
-                "R-SUR-03",
+                "R-SUR-03" if due < ZERO else "R-SUR-05",
                 "costs.regulation",
                 f"Regnskabet kræver en regulering på {_kr(due)} i år, men indberetningen regulerer {_kr(regulation)}.",
             )

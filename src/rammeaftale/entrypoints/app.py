@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 
 from rammeaftale.adapters.db.engine import make_engine
 from rammeaftale.entrypoints.api import routes as api_routes
+from rammeaftale.entrypoints.api import routes_accounts as api_accounts_routes
 from rammeaftale.entrypoints.deps import AccountSetupRequired, NotLoggedIn, request_fields
 from rammeaftale.entrypoints.policies import API_DOCS_CSP, SecurityHeaders, check_route_policies
 from rammeaftale.entrypoints.session_cookie import RotatingSessionMiddleware
@@ -54,6 +55,7 @@ def create_app(engine: Engine | None = None, clock: Clock = system_clock) -> Fas
     app.add_middleware(SecurityHeaders, hsts=not development, csp_by_path={API_DOCS: API_DOCS_CSP})
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api_routes.router, prefix="/api")
+    app.include_router(api_accounts_routes.router, prefix="/api")
     if development:
         app.include_router(api_routes.docs_router, prefix="/api")
     app.include_router(pages.router)

@@ -12,7 +12,7 @@ from rammeaftale.domain.registry import Offer, OfferVersion
 from rammeaftale.services.access import can_manage_offer_submissions, can_read_submissions
 from rammeaftale.services.context import Actor
 from rammeaftale.services.errors import NotFound
-from rammeaftale.services.submissions import ruleset_for_offer
+from rammeaftale.services.submissions import regulation_due_for_service, ruleset_for_offer
 
 
 @dataclass(frozen=True)
@@ -117,4 +117,12 @@ def template_prefill(
         prefill["service"] = previous.payload.get("service", prefill["service"])
         if previous.daily_tariff is not None:
             prefill["last_year"] = {"tariff": str(previous.daily_tariff), "places": previous.payload["offer"]["places"]}
+    # R-SUR-03 / R-SUR-05: the regulation due this year from the accounts, never last year's regulation
+    due = regulation_due_for_service(uow, offer, service_id, year)
+    costs = {key: lines for key, lines in prefill.get("costs", {}).items() if key != "regulation"}
+    if due is not None:
+        prefill["regulation_due"] = str(due)
+        costs["regulation"] = {"total": str(due)}
+    if costs or "costs" in prefill:
+        prefill["costs"] = costs
     return offer, prefill, last_year

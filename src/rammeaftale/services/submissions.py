@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -12,11 +12,13 @@ from rammeaftale.adapters.db.models import TariffSubmissionRow
 from rammeaftale.adapters.db.uow import UnitOfWork
 from rammeaftale.adapters.rulesets import UnknownRuleSet, get_ruleset, ruleset_for
 from rammeaftale.domain.findings import Finding, Severity, has_errors
+from rammeaftale.domain.money import ZERO
 from rammeaftale.domain.registry import Offer, Service
 from rammeaftale.domain.rules import RuleSet
 from rammeaftale.domain.submission import LastYear, TariffSubmission, build_submission, submission_to_data
 from rammeaftale.domain.validation import Assessment, assess, unanswered_warnings
 from rammeaftale.services.access import can_read_submissions, require_operator_of, require_secretariat_of
+from rammeaftale.services.accounts_queries import regulation_due
 from rammeaftale.services.audit import audit
 from rammeaftale.services.context import Actor, Clock, today
 from rammeaftale.services.errors import Conflict, Forbidden, InvalidSubmission, NotFound
@@ -66,7 +68,33 @@ def with_registry_facts(
     last_year = None
     if previous is not None and previous.daily_tariff is not None:
         last_year = LastYear(previous.daily_tariff, Decimal(str(previous.payload["offer"]["places"])))
-    return replace(submission, offer=facts, last_year=last_year)
+    due = regulation_due_for_service(uow, offer, service_id, submission.budget_year)
+    return replace(submission, offer=facts, last_year=last_year, regulation_due=due)
+
+
+def regulation_due_for_service(uow: UnitOfWork, offer: Offer, service_id: int, budget_year: int) -> Decimal | None:
+    """R-SUR-03 / R-SUR-05: the regulation this service's submission must carry, from the offer's accounts.
+
+    The server decides it (a file cannot state its own). Accounts are per offer (R-ACC-01), tariffs per
+    service (decision 0001): the offer's submissions of the year carry the due regulation together, so a
+    service's submission must carry what the offer's other services' current submissions do not.
+    """
+    due = regulation_due(uow, offer.id, budget_year)
+    if due is None:
+        return None
+    carried = ZERO
+    for other in offer.services:
+        if other.id == service_id:
+            continue
+        row = uow.submissions.latest(other.id, budget_year)
+        if row is not None and row.status != "superseded":
+            carried += _regulation_of(row.payload)
+    return due - carried
+
+
+def _regulation_of(payload: Mapping[str, Any]) -> Decimal:
+    lines = payload.get("costs", {}).get("regulation", {})
+    return sum((Decimal(str(value)) for value in lines.values()), ZERO)
 
 
 def assess_for_offer(

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
@@ -251,3 +252,100 @@ class PersonalDataRead(Base):
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     subject_ref: Mapped[str] = mapped_column(String(64), index=True)
     purpose: Mapped[str] = mapped_column(String(200))
+
+
+# --- accounts, regulations and the reserve ledger (issue 4, handbook § 7; migration 0005) ---------------
+
+
+class AccountsSubmissionRow(Base):
+    """One version of an offer's (or one target group's, R-ACC-01) accounts for a year.
+
+    Append-only (the database refuses UPDATE and DELETE): a stored row is always submitted; a correction
+    is a new row with ``supersedes_id`` and a reason, so the current version is the one nobody supersedes.
+    ``cost_base_source`` is "tariff" (the approved or published tariff submissions of that offer and year,
+    listed in ``cost_base_submissions``) or "stated" (the figure in the accounts).
+    """
+
+    __tablename__ = "accounts_submissions"
+    __table_args__ = (UniqueConstraint("offer_id", "accounts_year", "target_group", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id"), index=True)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    accounts_year: Mapped[int] = mapped_column(Integer, index=True)
+    target_group: Mapped[str] = mapped_column(String(400), default="")  # "" for accounts per offer
+    version: Mapped[int] = mapped_column(Integer)
+    level: Mapped[str] = mapped_column(String(20))  # offer | target_group
+    ruleset_id: Mapped[str] = mapped_column(String(100))
+    source: Mapped[str] = mapped_column(String(20))  # xlsx | json | form | demo
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)  # accounts_submission_to_data
+    findings: Mapped[list[Any]] = mapped_column(JSON)
+    new_offer: Mapped[bool] = mapped_column(Boolean, default=False)
+    costs_total: Mapped[Decimal] = mapped_column(AMOUNT)
+    income_total: Mapped[Decimal] = mapped_column(AMOUNT)
+    cost_base: Mapped[Decimal] = mapped_column(AMOUNT)
+    cost_base_source: Mapped[str] = mapped_column(String(10))  # tariff | stated
+    cost_base_submissions: Mapped[list[Any]] = mapped_column(JSON)  # tariff submission ids
+    result: Mapped[Decimal] = mapped_column(AMOUNT)
+    percent: Mapped[Decimal] = mapped_column(Numeric(22, 2))
+    kind: Mapped[str] = mapped_column(String(10))  # surplus | deficit
+    limit_amount: Mapped[Decimal] = mapped_column(AMOUNT)
+    within_limit: Mapped[Decimal] = mapped_column(AMOUNT)
+    excess: Mapped[Decimal] = mapped_column(AMOUNT)
+    tariff_effect: Mapped[Decimal] = mapped_column(AMOUNT)
+    due_year: Mapped[int] = mapped_column(Integer)
+    spread: Mapped[bool] = mapped_column(Boolean, default=False)
+    reserved: Mapped[Decimal] = mapped_column(AMOUNT)  # the reserve this version leaves in the ledger
+    early_repayment: Mapped[Decimal] = mapped_column(AMOUNT)
+    rule_ids: Mapped[list[Any]] = mapped_column(JSON)
+    remarks: Mapped[str] = mapped_column(Text, default="")
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
+    submitted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("accounts_submissions.id"), unique=True)
+    correction_reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class ReserveLedgerEntryRow(Base):
+    """One append-only line of an operator's reserve ledger (the database refuses UPDATE and DELETE)."""
+
+    __tablename__ = "reserve_ledger_entries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # created | used | expired | transferred | repaid
+    amount: Mapped[Decimal] = mapped_column(AMOUNT)  # signed: + created / transferred in, − the others
+    origin_year: Mapped[int] = mapped_column(Integer)
+    expiry_year: Mapped[int] = mapped_column(Integer)
+    booked_year: Mapped[int] = mapped_column(Integer)
+    other_offer_id: Mapped[int | None] = mapped_column(ForeignKey("offers.id"))
+    accounts_submission_id: Mapped[int | None] = mapped_column(ForeignKey("accounts_submissions.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class AccountsRegulationRow(Base):
+    """What accounts put into a budget year's tariff (``kind`` "tariff", signed as the regulation line,
+    R-TAR-08) or repay to one buyer early (``kind`` "repayment", R-SUR-07; ``budget_year`` is the year paid).
+
+    Append-only. It counts while its accounts submission is the current version (a correction's rows
+    replace the earlier ones); a row from an expired reserve (R-SUR-02) has ``ledger_entry_id`` instead.
+    """
+
+    __tablename__ = "accounts_regulations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id"), index=True)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    budget_year: Mapped[int] = mapped_column(Integer, index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # tariff | repayment
+    amount: Mapped[Decimal] = mapped_column(AMOUNT)
+    interest: Mapped[Decimal] = mapped_column(AMOUNT)  # R-SUR-06, on top of amount
+    origin_year: Mapped[int] = mapped_column(Integer)  # the accounts year (or the reserve's year of origin)
+    accounts_submission_id: Mapped[int | None] = mapped_column(ForeignKey("accounts_submissions.id"), index=True)
+    ledger_entry_id: Mapped[int | None] = mapped_column(ForeignKey("reserve_ledger_entries.id"))
+    buyer_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    purchases: Mapped[Decimal | None] = mapped_column(AMOUNT)
+    rule_ids: Mapped[list[Any]] = mapped_column(JSON)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

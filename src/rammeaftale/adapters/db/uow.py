@@ -7,6 +7,11 @@ from types import TracebackType
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from rammeaftale.adapters.db.accounts_repositories import (
+    AccountsRepository,
+    RegulationRepository,
+    ReserveLedgerRepository,
+)
 from rammeaftale.adapters.db.repositories import (
     AppendixRepository,
     AuditRepository,
@@ -33,6 +38,9 @@ class UnitOfWork:
         self.audit = AuditRepository(self.session)
         self.user_sessions = UserSessionRepository(self.session)
         self.login_attempts = LoginAttemptRepository(self.session)
+        self.accounts = AccountsRepository(self.session)
+        self.regulations = RegulationRepository(self.session)
+        self.reserves = ReserveLedgerRepository(self.session)
         return self
 
     def __exit__(
