@@ -108,7 +108,7 @@ def render_appendix_xlsx(appendix: TariffAppendix) -> bytes:
 
     template = io.BytesIO()
     wb.save(template)
-    return _with_rows(template.getvalue(), _rows_xml(rows, header_row + 1, styles))
+    return with_rows(template.getvalue(), _rows_xml(rows, header_row + 1, styles))
 
 
 def _header_cell(ws: WriteOnlyWorksheet, text: str) -> WriteOnlyCell:
@@ -142,12 +142,12 @@ class _NumberStyles:
         return self.decimal
 
 
-def _number_text(value: Decimal) -> str:
+def number_text(value: Decimal) -> str:
     """The exact decimal text of a number cell ('2070.25'; never an exponent, never '-0')."""
     return "0" if value.is_zero() else format(value, "f")
 
 
-def _inline_string(text: str) -> str:
+def inline_string(text: str) -> str:
     """The ``<is>`` body of a text cell; empty when nothing is left to show."""
     safe = xlsx_text(text)
     if not safe:
@@ -169,18 +169,18 @@ def _rows_xml(rows: Iterable[list[Cell]], first_row: int, styles: _NumberStyles)
                 continue
             if isinstance(value, Decimal):
                 style = styles.for_value(kind, value)
-                parts.append(f'<c r="{letter}{row_number}" s="{style}"><v>{_number_text(value)}</v></c>')
+                parts.append(f'<c r="{letter}{row_number}" s="{style}"><v>{number_text(value)}</v></c>')
                 continue
             body = strings.get(value)
             if body is None:
-                body = strings[value] = _inline_string(value)
+                body = strings[value] = inline_string(value)
             if body:
                 parts.append(f'<c r="{letter}{row_number}" t="inlineStr">{body}</c>')
         parts.append("</row>")
         yield "".join(parts)
 
 
-def _with_rows(template: bytes, rows: Iterator[str]) -> bytes:
+def with_rows(template: bytes, rows: Iterator[str]) -> bytes:
     """Copy openpyxl's workbook, streaming the data rows into the sheet just before ``</sheetData>``."""
     out = io.BytesIO()
     with (
