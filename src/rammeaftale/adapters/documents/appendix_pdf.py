@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from rammeaftale.adapters.documents.appendix_rows import (
@@ -23,6 +22,7 @@ from rammeaftale.adapters.documents.appendix_rows import (
     format_cell,
     title_lines,
 )
+from rammeaftale.adapters.documents.pdf_text import WrappingPdf, row_height
 from rammeaftale.domain.appendix import TariffAppendix
 
 PDF_MEDIA_TYPE = "application/pdf"
@@ -73,13 +73,12 @@ def latin1(text: str) -> str:
     return printable.encode("latin-1", "replace").decode("latin-1")
 
 
-class _AppendixPdf(FPDF):
+class _AppendixPdf(WrappingPdf):
     def __init__(self, appendix: TariffAppendix, headers: Sequence[str]) -> None:
         super().__init__(orientation="landscape", unit="mm", format="A4")
         self.running_title = latin1(document_title(appendix))
         self.headers = [latin1(h) for h in headers]
         self.kinds = [column.kind for column in APPENDIX_COLUMNS]
-        self._widths: dict[tuple[str, str], float] = {}
         self.set_margins(MARGIN, MARGIN, MARGIN)
         self.set_auto_page_break(False)  # rows are placed by hand so none is split across pages
         self.bottom = self.h - MARGIN - 6.0  # room for the footer
@@ -122,14 +121,14 @@ class _AppendixPdf(FPDF):
         self.set_font(FONT, "B", TABLE_FONT_SIZE)
         self.set_fill_color(*HEADER_FILL)
         texts = self.headers
-        lines = [self._wrap(text, width) for text, width in zip(texts, COLUMN_WIDTHS, strict=True)]
+        lines = [self.wrap(text, width) for text, width in zip(texts, COLUMN_WIDTHS, strict=True)]
         self._draw(lines, [ColumnKind.TEXT] * len(texts), fill=True)
 
     def table_row(self, cells: Sequence[Cell], stripe: bool) -> None:
         self.set_font(FONT, "", TABLE_FONT_SIZE)
         texts = [latin1(format_cell(value, kind)) for value, kind in zip(cells, self.kinds, strict=True)]
-        lines = [self._wrap(text, width) for text, width in zip(texts, COLUMN_WIDTHS, strict=True)]
-        if self.get_y() + _row_height(lines) > self.bottom:
+        lines = [self.wrap(text, width) for text, width in zip(texts, COLUMN_WIDTHS, strict=True)]
+        if self.get_y() + row_height(lines, LINE_HEIGHT, ROW_PADDING) > self.bottom:
             self.add_page()  # header() repeats the table header
             self.set_font(FONT, "", TABLE_FONT_SIZE)
         if stripe:
@@ -140,7 +139,7 @@ class _AppendixPdf(FPDF):
         """Draw one row at the current y. ``FPDF.text`` is used rather than ``cell``: ten times faster."""
         top = self.get_y()
         left = self.l_margin
-        height = _row_height(lines)
+        height = row_height(lines, LINE_HEIGHT, ROW_PADDING)
         table_width = sum(COLUMN_WIDTHS)
         if fill:
             self.rect(left, top, table_width, height, style="F")
@@ -158,51 +157,6 @@ class _AppendixPdf(FPDF):
         self.set_draw_color(160, 160, 160)
         self.line(left, top + height, left + table_width, top + height)
         self.set_xy(left, top + height)
-
-    def _width(self, word: str) -> float:
-        """Width of a word in the current font, cached: core fonts have no kerning, so widths add up."""
-        key = (self.font_style, word)
-        width = self._widths.get(key)
-        if width is None:
-            width = self._widths[key] = self.get_string_width(word)
-        return width
-
-    def _wrap(self, text: str, column_width: float) -> list[tuple[str, float]]:
-        """Split a cell's text into lines (with their widths) that fit the column.
-
-        Lines break between words; a word wider than the column is split by characters.
-        """
-        room = column_width - 2 * self.c_margin
-        space = self._width(" ")
-        lines: list[tuple[str, float]] = []
-        current: list[str] = []
-        used = 0.0
-        for word in text.split(" "):
-            width = self._width(word)
-            needed = width if not current else used + space + width
-            if needed <= room:
-                current.append(word)
-                used = needed
-                continue
-            if current:
-                lines.append((" ".join(current), used))
-                current, used = [], 0.0
-            if width <= room:
-                current, used = [word], width
-                continue
-            piece = ""
-            for ch in word:
-                if piece and self._width(piece + ch) > room:
-                    lines.append((piece, self._width(piece)))
-                    piece = ""
-                piece += ch
-            current, used = [piece], self._width(piece)
-        lines.append((" ".join(current), used))
-        return lines
-
-
-def _row_height(lines: Sequence[list[tuple[str, float]]]) -> float:
-    return max(len(cell_lines) for cell_lines in lines) * LINE_HEIGHT + 2 * ROW_PADDING
 
 
 def render_appendix_pdf(appendix: TariffAppendix, *, compress: bool = True) -> bytes:

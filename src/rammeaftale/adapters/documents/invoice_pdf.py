@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from rammeaftale.adapters.documents.appendix_pdf import latin1
@@ -31,6 +30,7 @@ from rammeaftale.adapters.documents.invoice_rows import (
     period_text,
 )
 from rammeaftale.adapters.documents.parties import Party
+from rammeaftale.adapters.documents.pdf_text import WrappingPdf, row_height
 from rammeaftale.domain.settlement import DocumentKind, Invoice, PaymentTerms
 
 PDF_MEDIA_TYPE = "application/pdf"
@@ -48,13 +48,12 @@ STRIPE_FILL = (244, 244, 244)
 WARNING_COLOUR = (192, 0, 0)
 
 
-class _InvoicePdf(FPDF):
+class _InvoicePdf(WrappingPdf):
     def __init__(self, invoice: Invoice, seller: Party) -> None:
         super().__init__(orientation="portrait", unit="mm", format="A4")
         self.running_title = latin1(f"{document_title(invoice)} – {seller.name}")
         self.headers = [latin1(c.header) for c in INVOICE_COLUMNS]
         self.numeric = [c.numeric for c in INVOICE_COLUMNS]
-        self._widths: dict[tuple[str, float, str], float] = {}
         self.set_margins(MARGIN, MARGIN, MARGIN)
         self.set_auto_page_break(False)  # rows are placed by hand so none is split across pages
         self.bottom = self.h - MARGIN - 6.0
@@ -118,12 +117,12 @@ class _InvoicePdf(FPDF):
     def table_header(self) -> None:
         self.set_font(FONT, "B", TABLE_FONT_SIZE)
         self.set_fill_color(*HEADER_FILL)
-        self._draw([self._wrap(t, w) for t, w in zip(self.headers, COLUMN_WIDTHS, strict=True)], fill=True)
+        self._draw([self.wrap(t, w) for t, w in zip(self.headers, COLUMN_WIDTHS, strict=True)], fill=True)
 
     def table_row(self, texts: Sequence[str], stripe: bool) -> None:
         self.set_font(FONT, "", TABLE_FONT_SIZE)
-        lines = [self._wrap(latin1(t), w) for t, w in zip(texts, COLUMN_WIDTHS, strict=True)]
-        if self.get_y() + _row_height(lines) > self.bottom:
+        lines = [self.wrap(latin1(t), w) for t, w in zip(texts, COLUMN_WIDTHS, strict=True)]
+        if self.get_y() + row_height(lines, LINE_HEIGHT, ROW_PADDING) > self.bottom:
             self.add_page()  # header() repeats the table header
             self.set_font(FONT, "", TABLE_FONT_SIZE)
         if stripe:
@@ -138,7 +137,7 @@ class _InvoicePdf(FPDF):
     def _draw(self, lines: Sequence[list[tuple[str, float]]], fill: bool) -> None:
         top = self.get_y()
         left = self.l_margin
-        height = _row_height(lines)
+        height = row_height(lines, LINE_HEIGHT, ROW_PADDING)
         width = sum(COLUMN_WIDTHS)
         if fill:
             self.rect(left, top, width, height, style="F")
@@ -155,47 +154,6 @@ class _InvoicePdf(FPDF):
         self.set_draw_color(160, 160, 160)
         self.line(left, top + height, left + width, top + height)
         self.set_xy(left, top + height)
-
-    def _width(self, word: str) -> float:
-        key = (self.font_style, self.font_size_pt, word)
-        found = self._widths.get(key)
-        if found is None:
-            found = self._widths[key] = self.get_string_width(word)
-        return found
-
-    def _wrap(self, text: str, column_width: float) -> list[tuple[str, float]]:
-        """Lines (with widths) that fit the column; breaks between words, a too long word by characters."""
-        room = column_width - 2 * self.c_margin
-        space = self._width(" ")
-        lines: list[tuple[str, float]] = []
-        current: list[str] = []
-        used = 0.0
-        for word in text.split(" "):
-            width = self._width(word)
-            needed = width if not current else used + space + width
-            if needed <= room:
-                current.append(word)
-                used = needed
-                continue
-            if current:
-                lines.append((" ".join(current), used))
-                current, used = [], 0.0
-            if width <= room:
-                current, used = [word], width
-                continue
-            piece = ""
-            for ch in word:
-                if piece and self._width(piece + ch) > room:
-                    lines.append((piece, self._width(piece)))
-                    piece = ""
-                piece += ch
-            current, used = [piece], self._width(piece)
-        lines.append((" ".join(current), used))
-        return lines
-
-
-def _row_height(lines: Sequence[list[tuple[str, float]]]) -> float:
-    return max(len(cell_lines) for cell_lines in lines) * LINE_HEIGHT + 2 * ROW_PADDING
 
 
 def _identifiers(party: Party) -> list[str]:
