@@ -13,7 +13,7 @@ import io
 from collections.abc import Mapping
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
+from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from rammeaftale.adapters.excel.accounts_layout import (
@@ -34,30 +34,25 @@ from rammeaftale.adapters.excel.accounts_layout import (
     field_map,
     line_rows,
 )
-from rammeaftale.adapters.excel.layout import BANNER_ROW, HEADER_ROW, TITLE_ROW, VALUE_COLUMN, Row, RowKind
+from rammeaftale.adapters.excel.layout import BANNER_ROW, HEADER_ROW, TITLE_ROW, VALUE_COLUMN
 from rammeaftale.adapters.excel.paths import get_path
 from rammeaftale.adapters.excel.template import (
     _BANNER_FILL,
     _BANNER_FONT,
     _BOLD,
-    _CATEGORY_FILL,
     _HEADER_FILL,
     _LAST_YEAR_FILL,
     _LOCKED,
     _PREVIEW_FILL,
-    _SECTION_FILL,
     _TITLE_FONT,
-    _WRAP,
     AMOUNT_FORMAT,
     FICTITIOUS_BANNER,
     _add_dropdowns,
     _finish_sheet,
     _set_text,
-    _value_for,
-    _write_input,
-    _write_last_year,
     _write_meta,
     write_guide,
+    write_row,
 )
 from rammeaftale.domain.accounts_submission import INCOME_LINES
 from rammeaftale.domain.submission import CATEGORIES
@@ -80,7 +75,7 @@ def write_accounts_template(
     _write_heading(sheet, title_for(prefill, offer_name), fictitious)
     budget_data = {"costs": budget} if budget is not None else None
     for row in ROWS:
-        _write_row(sheet, row, prefill, budget_data)
+        write_row(sheet, row, prefill, budget_data, compare_categories_only=True)
     _write_previews(sheet)
     _add_dropdowns(sheet, VALUE_ROWS)
     _finish_sheet(sheet)
@@ -114,28 +109,6 @@ def _write_heading(sheet: Worksheet, title: str, fictitious: bool) -> None:
         cell = sheet.cell(HEADER_ROW, column, heading)
         cell.font = _BOLD
         cell.fill = _HEADER_FILL
-
-
-def _write_row(sheet: Worksheet, row: Row, prefill: Mapping[str, object], budget: Mapping[str, object] | None) -> None:
-    label = sheet.cell(row.number, 1, row.label)
-    sheet.cell(row.number, 2, row.help).alignment = _WRAP
-    if row.kind is RowKind.SECTION:
-        for column in range(1, 5):
-            sheet.cell(row.number, column).fill = _SECTION_FILL
-        label.font = _BOLD
-        return
-    if row.kind is RowKind.CATEGORY:
-        label.font = _BOLD
-        for column in (1, 2):
-            sheet.cell(row.number, column).fill = _CATEGORY_FILL
-    elif row.category:
-        label.alignment = Alignment(indent=2)
-    if row.kind is RowKind.PREVIEW:
-        label.font = _BOLD
-        return
-    _write_input(sheet.cell(row.number, 3), row, _value_for(row, prefill, summarise=False))
-    planned = _value_for(row, budget, summarise=True) if budget is not None and row.category else None
-    _write_last_year(sheet.cell(row.number, 4), row, planned)
 
 
 # --- previews -----------------------------------------------------------------------------------

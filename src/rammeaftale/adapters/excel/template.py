@@ -95,7 +95,7 @@ def write_template(
     sheet.title = SHEET
     _write_heading(sheet, prefill, fictitious)
     for row in ROWS:
-        _write_row(sheet, row, prefill, last_year)
+        write_row(sheet, row, prefill, last_year)
     ruleset = _ruleset_for(prefill)
     _write_preview(sheet, ruleset.decimal("civil_servant_pension_pct") if ruleset else None)
     _add_dropdowns(sheet)
@@ -135,9 +135,16 @@ def _write_heading(sheet: Worksheet, prefill: Mapping[str, object], fictitious: 
         cell.fill = _HEADER_FILL
 
 
-def _write_row(
-    sheet: Worksheet, row: Row, prefill: Mapping[str, object], last_year: Mapping[str, object] | None
+def write_row(
+    sheet: Worksheet,
+    row: Row,
+    prefill: Mapping[str, object],
+    comparison: Mapping[str, object] | None,
+    *,
+    compare_categories_only: bool = False,
 ) -> None:
+    """One row: label, help, the input in column C and the locked comparison figure (last year's, or the
+    budget of the accounts template, which compares cost lines only) in column D."""
     label = sheet.cell(row.number, 1, row.label)
     help_cell = sheet.cell(row.number, 2, row.help)
     help_cell.alignment = _WRAP
@@ -156,7 +163,8 @@ def _write_row(
         label.font = _BOLD
         return
     _write_input(sheet.cell(row.number, 3), row, _value_for(row, prefill, summarise=False))
-    last = _value_for(row, last_year, summarise=True) if last_year is not None else None
+    compared = comparison is not None and (bool(row.category) or not compare_categories_only)
+    last = _value_for(row, comparison, summarise=True) if compared and comparison is not None else None
     _write_last_year(sheet.cell(row.number, 4), row, last)
 
 
