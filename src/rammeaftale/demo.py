@@ -1,7 +1,9 @@
 """Deterministic, clearly fictitious demo data for Region Nordjylland and Region Midtjylland.
 
 Everything goes through the real use cases (save draft, submit, approve, publish) with a fixed clock,
-so the demo also shows the audit trail. Loading twice changes nothing (idempotent).
+so the demo also shows the audit trail. Loading twice changes nothing (idempotent). The accounts of
+2023–2025 and their reserves (``demo_accounts.py``) come in their place in the cycle: each spring's
+accounts before the autumn's tariff submissions, which must carry what they make due.
 Every offer, tariff and person here is invented (handbook § 14).
 """
 
@@ -15,6 +17,8 @@ from typing import Any
 from sqlalchemy import Engine
 
 from rammeaftale.adapters.db.uow import UnitOfWork
+from rammeaftale.demo_accounts import load_demo_accounts
+from rammeaftale.demo_placements import load_demo_placements
 from rammeaftale.domain.registry import OfferStatus, OfferVersion
 from rammeaftale.domain.submission import build_submission
 from rammeaftale.services import appendix, submissions
@@ -419,8 +423,12 @@ def _fixed_clock(day: date) -> Clock:
     return lambda: moment
 
 
-def load_demo(engine: Engine) -> bool:
-    """Load the demo once; returns False when it is already there."""
+def load_demo(engine: Engine, *, accounts: bool = True) -> bool:
+    """Load the demo once; returns False when it is already there.
+
+    ``accounts=False`` leaves out the demo accounts and reserves (issue 4; ``demo_accounts.py``): the same
+    registry, tariffs and appendices, for tests that submit an offer's first accounts themselves.
+    """
     with UnitOfWork(engine) as uow:
         if uow.organisations.region(1081) is not None:
             return False
@@ -428,7 +436,10 @@ def load_demo(engine: Engine) -> bool:
         uow.commit()
     actors = _actors(engine)
     for year in (*PUBLISHED_YEARS, OPEN_YEAR):
+        if accounts:  # last spring's accounts come before this autumn's submissions, which must carry them
+            load_demo_accounts(engine, actors, year - 2)
         _run_cycle(engine, actors, year)
+    load_demo_placements(engine, actors)  # issue 5: 2025 placements in every demo offer
     return True
 
 

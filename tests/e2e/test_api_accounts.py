@@ -1,18 +1,34 @@
 """The accounts and reserve-ledger API over HTTP (issue 4): JSON in, amounts as strings out, scoped reads.
 
-The demo database with the fixed clock 2026-11-22; the handbook's § 7 surplus for Fjordgården's 2023
-accounts (late by then: R-CYC-01).
+The demo database without the demo's own accounts, with the fixed clock 2026-11-22; the handbook's § 7
+surplus for Fjordgården's 2023 accounts (late by then: R-CYC-01).
 """
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
-from rammeaftale.demo import DEMO_PASSWORD
-from tests.e2e.test_policies import Demo, demo, demo_database
+import pytest
 
-__all__ = ["demo", "demo_database"]  # the shared fixtures
+from rammeaftale.adapters.db.engine import make_engine, migrate
+from rammeaftale.demo import DEMO_PASSWORD, load_demo
+from tests.e2e.test_policies import Demo, demo
+
+__all__ = ["demo"]  # the shared fixture, on this module's database
+
+
+@pytest.fixture(scope="module")
+def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo without its accounts (``accounts=False``): Fjordgården's 2023 accounts are the first here."""
+    path = tmp_path_factory.mktemp("accounts-api") / "demo.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate(engine)
+    load_demo(engine, accounts=False)
+    engine.dispose()
+    return path
+
 
 OPERATOR = ("drift.aalborg", DEMO_PASSWORD)
 SECRETARIAT = ("sekretariat.nord", DEMO_PASSWORD)

@@ -205,6 +205,7 @@ def test_in_production_the_cookie_is_secure_and_the_default_secret_is_refused(
 ) -> None:
     seed_people(engine)
     monkeypatch.setenv("RAMMEAFTALE_ENV", "production")
+    monkeypatch.setenv("RAMMEAFTALE_CPR_KEY", "dGVzdC1vbmx5IENQUiBrZXk6IDMyIGJ5dGVzIGxvbmc=")  # deployed: required
     monkeypatch.delenv("RAMMEAFTALE_SECRET_KEY", raising=False)
     with pytest.raises(ConfigurationError):
         create_app(engine, MovableClock())
@@ -226,6 +227,7 @@ def test_in_production_the_cookie_has_the_host_prefix_path_slash_and_no_domain(
 ) -> None:
     seed_people(engine)
     monkeypatch.setenv("RAMMEAFTALE_ENV", "production")
+    monkeypatch.setenv("RAMMEAFTALE_CPR_KEY", "dGVzdC1vbmx5IENQUiBrZXk6IDMyIGJ5dGVzIGxvbmc=")  # deployed: required
     monkeypatch.setenv("RAMMEAFTALE_SECRET_KEY", PRODUCTION_SECRET)
     monkeypatch.delenv("RAMMEAFTALE_SECRET_KEY_PREVIOUS", raising=False)
     app = create_app(engine, MovableClock())

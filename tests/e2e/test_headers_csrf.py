@@ -14,9 +14,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine
 
+from rammeaftale.adapters.db.uow import UnitOfWork
 from rammeaftale.demo import DEMO_PASSWORD
 from rammeaftale.entrypoints.app import create_app
 from rammeaftale.entrypoints.policies import CONTENT_SECURITY_POLICY, declared_routes
+from rammeaftale.services.billing import run_month
+from rammeaftale.services.context import SYSTEM
+from tests.conftest import fixed_clock
 from tests.e2e.test_policies import FIXTURE, Demo, body_2027, demo, demo_database
 
 __all__ = ["demo", "demo_database"]  # the shared fixtures
@@ -26,7 +30,7 @@ SECURITY_HEADERS = {
     "x-content-type-options": "nosniff",
     "referrer-policy": "same-origin",
 }
-OPERATOR, SECRETARIAT = "drift.aalborg", "sekretariat.nord"
+OPERATOR, SECRETARIAT, BUYER = "drift.aalborg", "sekretariat.nord", "koeb.thisted"
 CSRF_REFUSED = "CSRF-token mangler eller er forkert"
 
 
@@ -53,16 +57,33 @@ def forms_of(html: str) -> list[dict[str, Any]]:
     return parser.forms
 
 
+NOW_2026 = fixed_clock()  # 22-11-2026: March 2025 is long over
+
+
 def objects(demo: Demo) -> dict[str, str]:
     """Path parameters of Aalborg's Fjordgården and its region, which both test users may work on."""
     offer_id, service_id = demo.ids("N-851-01")
     published = demo.submission("N-851-01", 2026, "published").id
+    with UnitOfWork(demo.engine) as uow:
+        accounts = uow.accounts.current_for_offers([offer_id], 2024)  # the demo's (issue 4)
+        offer = uow.offers.get(offer_id)
+        assert accounts and offer is not None
+        placements, _total = uow.placements.for_operator(offer.operator.id)  # the demo's 2025 placements (issue 5)
+        run = run_month(uow, SYSTEM, NOW_2026, offer.operator.id, 2025, 3)  # a month billed: idempotent
+        assert placements and run.invoices
     return {
         "offer_id": str(offer_id),
         "service_id": str(service_id),
         "submission_id": str(published),
         "region_code": "1081",
         "year": "2027",
+        "accounts_id": str(accounts[0].id),
+        "organisation_id": str(offer.operator.id),
+        "placement_id": placements[0].placement_id,
+        "supplement_id": "1",
+        "invoice_id": str(run.invoices[0].id),
+        "dispute_id": "1",
+        "month": "3",
     }
 
 
@@ -118,6 +139,7 @@ def test_every_state_changing_form_on_the_pages_carries_the_sessions_token(demo:
     offer_id, service_id = demo.ids("N-851-01")
     published = demo.submission("N-851-01", 2026, "published").id
     submitted = demo.submission("N-1081-01", 2027, "submitted").id
+    params = objects(demo)
     pages = {
         OPERATOR: [
             f"/tilbud/{offer_id}",
@@ -126,8 +148,19 @@ def test_every_state_changing_form_on_the_pages_carries_the_sessions_token(demo:
             f"/indberetninger/{published}",
             "/ata",
             "/konto",
+            f"/tilbud/{offer_id}/regnskab",
+            f"/tilbud/{offer_id}/regnskab/formular",
+            f"/regnskaber/{params['accounts_id']}",
+            f"/driftsherre/{params['organisation_id']}/reserver",
         ],
-        SECRETARIAT: ["/takstcyklus", f"/indberetninger/{submitted}", "/tilbud", "/takstbilag/1081/2026"],
+        SECRETARIAT: [
+            "/takstcyklus",
+            f"/indberetninger/{submitted}",
+            "/tilbud",
+            "/takstbilag/1081/2026",
+            "/regnskab",
+            "/regnskab/1081/2024",
+        ],
         None: ["/login", "/tilbud/999999"],
     }
     actions = set()
@@ -151,6 +184,10 @@ def test_every_state_changing_form_on_the_pages_carries_the_sessions_token(demo:
         "/takstbilag/N/N/offentliggoer",
         "/konto/adgangskode",
         "/konto/totrin/start",
+        "/tilbud/N/regnskab",
+        "/tilbud/N/regnskab/formular",
+        "/driftsherre/N/reserver/brug",
+        "/regnskab/N/udloeb",
     } | ({"/konto/sessioner/N/afslut", "/konto/sessioner/afslut-andre"} & actions)  # when more than one session
 
 
@@ -165,7 +202,9 @@ def post_routes(demo: Demo, api: bool) -> list[tuple[str, str]]:
 def user_for(policy: str) -> str | None:
     if policy.startswith("public"):
         return OPERATOR
-    return OPERATOR if "operator" in policy else SECRETARIAT
+    if "operator" in policy:
+        return OPERATOR
+    return BUYER if policy.startswith("buyer") else SECRETARIAT
 
 
 def test_every_state_changing_page_route_refuses_a_post_without_the_token_or_with_a_wrong_one(demo: Demo) -> None:
@@ -175,7 +214,7 @@ def test_every_state_changing_page_route_refuses_a_post_without_the_token_or_wit
         "session_pk": "1",
     }
     routes = post_routes(demo, api=False)
-    assert len(routes) == 15
+    assert len(routes) == 19  # 15 + the accounts pages' upload, form, reserve use and expiry (issue 4)
     before = demo.counts()
     for path, policy in routes:
         client = demo.client(user_for(policy))
@@ -210,7 +249,7 @@ def test_the_csrf_token_is_handed_out_only_to_a_logged_in_session_and_matches_it
 def test_every_state_changing_api_route_refuses_a_session_cookie_call_without_the_csrf_header(demo: Demo) -> None:
     params = {**objects(demo), "submission_id": str(demo.submission("N-1081-01", 2027, "submitted").id)}
     routes = post_routes(demo, api=True)
-    assert len(routes) == 8
+    assert len(routes) == 26  # 8, the accounts API (5, issue 4), placements (10) and billing (3, issue 5)
     before = demo.counts()
     for path, policy in routes:
         client = demo.client(user_for(policy))
@@ -325,6 +364,7 @@ def test_swagger_ui_in_development_starts_from_a_file_and_only_its_path_gets_a_w
 
 def test_outside_development_there_is_no_swagger_ui_but_the_schema_and_hsts(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RAMMEAFTALE_ENV", "production")
+    monkeypatch.setenv("RAMMEAFTALE_CPR_KEY", "dGVzdC1vbmx5IENQUiBrZXk6IDMyIGJ5dGVzIGxvbmc=")  # deployed: required
     monkeypatch.setenv("RAMMEAFTALE_SECRET_KEY", "a-production-secret-that-is-long-enough-1234")
     client = TestClient(create_app(create_engine("sqlite://")))
     assert client.get("/api/docs").status_code == 404

@@ -4,7 +4,8 @@ Issue 3, part 2. For each user of the demo (two secretariats, five operators, tw
 anonymous visitor, every object-level route of the API and the pages is called for objects the user
 may not touch: drafts, submissions and services of another operator, the cycle and the appendix of
 another region, offers of another operator, accounts and reserve ledgers of another operator and the
-accounts overview of another region (issue 4), and ids that do not exist. Who may do what is written
+accounts overview of another region, over the API and the pages (issue 4), billing runs, invoices, disputes and statements of another
+organisation and placements (citizen data) of which the user is no party (issue 5), and ids that do not exist. Who may do what is written
 down here, independently of the code (``entitled``); the bar is zero unauthorised successes, and an
 object of another organisation must answer exactly like one that does not exist (no existence leak).
 
@@ -27,7 +28,9 @@ from rammeaftale.adapters.db.uow import UnitOfWork
 from rammeaftale.demo import DEMO_USERS
 from rammeaftale.domain.accounts_submission import build_accounts_submission
 from rammeaftale.services.accounts import submit_accounts
-from rammeaftale.services.context import Actor
+from rammeaftale.services.billing import run_month
+from rammeaftale.services.billing_disputes import dispute_line
+from rammeaftale.services.context import SYSTEM, Actor
 from tests.e2e.test_policies import TODAY, Demo, body_2027, demo, demo_database
 from tests.report import write_figures
 
@@ -66,11 +69,14 @@ class Who:
 class Target:
     """An object a route works on; ``operator_id`` and ``region_code`` say whose it is (None: no one's)."""
 
-    kind: str  # submission | service | region | offer | accounts | operator
+    kind: str  # submission | service | region | offer | accounts | operator | invoice | dispute | buyer | placement
     id: int
     operator_id: int | None
     region_code: int | None
     offer_id: int = 0
+    payer_id: int | None = None  # an invoice's (or its dispute's) paying municipality; a buyer's statement: itself
+    ref: str = ""  # a placement's pseudonymous id (its URLs name it, not the row id)
+    buyers: tuple[int, ...] = ()  # a placement's acting and paying municipalities (organisation ids)
 
     @property
     def exists(self) -> bool:
@@ -83,6 +89,7 @@ def entitled(who: Who, action: str, target: Target) -> bool:
         return False
     own_organisation = who.role == "operator" and who.organisation_id == target.operator_id
     own_region = who.role == "secretariat" and who.region_code == target.region_code
+    paying = who.role == "buyer" and who.organisation_id == target.payer_id
     return {
         "read": own_organisation or own_region,  # a submission: its operator and its region's secretariat
         "template": own_organisation or own_region,
@@ -90,6 +97,11 @@ def entitled(who: Who, action: str, target: Target) -> bool:
         "decide": own_region,  # approve, return: the region's secretariat only
         "region": own_region,  # cycle overview, publish the appendix
         "change_offer": own_organisation or own_region,
+        "billing": own_organisation,  # run a month, read its invoices, resolve a dispute: the operator only
+        "invoice": own_organisation or paying,  # one invoice: its two parties
+        "pay": paying,  # the buyer's statement, a dispute: the paying municipality only
+        # a placement (citizen data): the operator of the offer and the acting and paying municipalities' buyers
+        "placement": own_organisation or (who.role == "buyer" and who.organisation_id in target.buyers),
     }[action]
 
 
@@ -98,7 +110,7 @@ def another_organisation(who: Who, target: Target) -> bool:
         return True
     if target.kind == "region":
         return who.region_code != target.region_code
-    return who.organisation_id != target.operator_id
+    return who.organisation_id not in (target.operator_id, target.payer_id)
 
 
 Send = Callable[[TestClient, Target, str], httpx.Response]
@@ -115,7 +127,7 @@ class Probe:
 
 def api(method: str, url: str, **kwargs: object) -> Send:
     def send(client: TestClient, target: Target, token: str) -> httpx.Response:
-        path = url.format(id=target.id, offer=target.offer_id)
+        path = url.format(id=target.id, offer=target.offer_id, ref=target.ref)
         response: httpx.Response = client.request(
             method, path, headers={"X-CSRF-Token": token}, follow_redirects=False, **kwargs
         )
@@ -126,7 +138,7 @@ def api(method: str, url: str, **kwargs: object) -> Send:
 
 def page(method: str, url: str, data: dict[str, str] | None = None, upload: bool = False) -> Send:
     def send(client: TestClient, target: Target, token: str) -> httpx.Response:
-        path = url.format(id=target.id, offer=target.offer_id)
+        path = url.format(id=target.id, offer=target.offer_id, ref=target.ref)
         if method == "GET":
             response: httpx.Response = client.get(path, follow_redirects=False)
             return response
@@ -290,6 +302,106 @@ PROBES = (
         "region",
         api("POST", "/api/regions/{id}/reserves/2029/expire", json={}),
     ),
+    # The accounts pages (issue 4): the same scoping as the accounts API.
+    Probe("GET /tilbud/{id}/regnskab", "offer", "read", page("GET", "/tilbud/{id}/regnskab")),
+    Probe(
+        "GET /tilbud/{id}/regnskab/skabelon",
+        "offer",
+        "template",
+        page("GET", "/tilbud/{id}/regnskab/skabelon?aar=2023"),
+    ),
+    Probe(
+        "GET /tilbud/{id}/regnskab/formular", "offer", "operate", page("GET", "/tilbud/{id}/regnskab/formular?aar=2023")
+    ),
+    Probe(
+        "POST /tilbud/{id}/regnskab",
+        "offer",
+        "operate",
+        page("POST", "/tilbud/{id}/regnskab", {"reason": "Forsøg"}, upload=True),
+    ),
+    Probe(
+        "POST /tilbud/{id}/regnskab/formular",
+        "offer",
+        "operate",
+        page("POST", "/tilbud/{id}/regnskab/formular?aar=2023", {"income.tariff_income": "1", "reason": "Forsøg"}),
+    ),
+    Probe("GET /regnskaber/{id}", "accounts", "read", page("GET", "/regnskaber/{id}")),
+    Probe("GET /driftsherre/{id}/reserver", "operator", "read", page("GET", "/driftsherre/{id}/reserver")),
+    Probe(
+        "POST /driftsherre/{id}/reserver/brug",
+        "operator",
+        "operate",
+        page("POST", "/driftsherre/{id}/reserver/brug", {"offer_id": "1", "beloeb": "1,00", "aar": "2024"}),
+    ),
+    Probe("GET /regnskab/{region}/2023", "region", "region", page("GET", "/regnskab/{id}/2023")),
+    Probe("POST /regnskab/{region}/udloeb", "region", "region", page("POST", "/regnskab/{id}/udloeb", {"aar": "2029"})),
+    # Billing (issue 5): the operator runs and reads its months, the payer its statement; an invoice its parties.
+    Probe(
+        "POST /api/operators/{id}/billing/2025/4",
+        "operator",
+        "billing",
+        api("POST", "/api/operators/{id}/billing/2025/4", json={}),
+    ),
+    Probe("GET /api/operators/{id}/invoices", "operator", "billing", api("GET", "/api/operators/{id}/invoices")),
+    Probe("GET /api/buyers/{id}/statement", "buyer", "pay", api("GET", "/api/buyers/{id}/statement")),
+    Probe("GET /api/invoices/{id}", "invoice", "invoice", api("GET", "/api/invoices/{id}")),
+    Probe(
+        "POST /api/invoices/{id}/disputes",
+        "invoice",
+        "pay",
+        api("POST", "/api/invoices/{id}/disputes", json={"line_index": 0, "reason": "Forsøg"}),
+    ),
+    Probe(
+        "POST /api/disputes/{id}/resolve",
+        "dispute",
+        "billing",
+        api("POST", "/api/disputes/{id}/resolve", json={"resolution": "Forsøg"}),
+    ),
+    # Placements (issue 5): citizen data, only for the operator of the offer and the acting and paying buyers.
+    Probe("GET /api/placements/{ref}", "placement", "placement", api("GET", "/api/placements/{ref}")),
+    Probe(
+        "POST /api/placements/{ref}/cpr", "placement", "placement", api("POST", "/api/placements/{ref}/cpr", json={})
+    ),
+    Probe(
+        "POST /api/placements/{ref}/confirm",
+        "placement",
+        "placement",
+        api("POST", "/api/placements/{ref}/confirm", json={}),
+    ),
+    Probe(
+        "POST /api/placements/{ref}/refuse",
+        "placement",
+        "placement",
+        api("POST", "/api/placements/{ref}/refuse", json={"reason": "Forsøg"}),
+    ),
+    Probe(
+        "POST /api/placements/{ref}/notice",
+        "placement",
+        "placement",
+        api("POST", "/api/placements/{ref}/notice", json={"final_date": "2026-12-31"}),
+    ),
+    Probe(
+        "POST /api/placements/{ref}/notice/agreement",
+        "placement",
+        "placement",
+        api("POST", "/api/placements/{ref}/notice/agreement", json={}),
+    ),
+    Probe(
+        "POST /api/placements/{ref}/supplements",
+        "placement",
+        "placement",
+        api(
+            "POST",
+            "/api/placements/{ref}/supplements",
+            json={"kind": "daily", "name": "Forsøg", "start": "2026-01-01", "daily_amount": "1.00"},
+        ),
+    ),
+    Probe(
+        "POST /api/placements/{ref}/supplements/1/end",
+        "placement",
+        "placement",
+        api("POST", "/api/placements/{ref}/supplements/1/end", json={"end": "2026-12-31"}),
+    ),
 )
 
 
@@ -309,6 +421,62 @@ def seed_accounts(demo: Demo) -> None:
             assert submission is not None, findings
             actor = Actor(None, "seed", "operator", operator_id, region)
             submit_accounts(uow, actor, lambda: TODAY, offer_id, submission, "demo")
+
+
+BILLED = (2025, 3)
+
+
+def seed_billing(demo: Demo) -> None:
+    """March 2025 billed for every operator of the demo, and a dispute by the payer of each operator's first
+    invoice: invoices, disputes and statements to probe."""
+    with UnitOfWork(demo.engine) as uow:
+        operators = sorted({o.operator.id for o in uow.offers.all()})
+    for operator_id in operators:
+        with UnitOfWork(demo.engine) as uow:
+            if uow.billing.runs(operator_id, *BILLED):
+                continue
+            issued = run_month(uow, SYSTEM, lambda: TODAY, operator_id, *BILLED).invoices
+        if issued:
+            with UnitOfWork(demo.engine) as uow:
+                payer = uow.organisations.by_kommunekode(issued[0].payer)
+                assert payer is not None
+                buyer = Actor(None, "seed", "buyer", payer.id, payer.region_code)
+                dispute_line(uow, buyer, lambda: TODAY, issued[0].id, 0, "Indsigelse til matricen")
+
+
+def _billing_targets(uow: UnitOfWork, found: dict[str, list[Target]]) -> None:
+    for target in list(found["operator"]):
+        invoices = uow.billing.of_operator(target.operator_id or 0, *BILLED)
+        for invoice in invoices[:3]:
+            payer = uow.organisations.by_kommunekode(invoice.payer)
+            payer_id = payer.id if payer else None
+            found["invoice"].append(Target("invoice", invoice.id, target.operator_id, target.region_code, 0, payer_id))
+            for d in uow.billing.disputes([invoice.id]):
+                found["dispute"].append(Target("dispute", d.id, target.operator_id, target.region_code, 0, payer_id))
+    for code in (787, 657, 860):  # the demo buyers' municipalities and one without a login
+        buyer = uow.organisations.by_kommunekode(code)
+        assert buyer is not None
+        found["buyer"].append(Target("buyer", buyer.id, None, buyer.region_code, 0, buyer.id))
+
+
+def _placement_targets(uow: UnitOfWork, found: dict[str, list[Target]]) -> None:
+    """The first demo placement of each operator's offers (its acting and paying buyers are its parties)."""
+    seen: set[int] = set()
+    for offer in uow.offers.all():
+        if offer.operator.id in seen:
+            continue
+        placements, _ = uow.placements.for_operator(offer.operator.id, limit=1)
+        for p in placements:
+            seen.add(offer.operator.id)
+            buyers = tuple(
+                org.id
+                for code in (p.acting_municipality, p.paying_municipality)
+                if code is not None and (org := uow.organisations.by_kommunekode(code)) is not None
+            )
+            region = offer.operator.region_code
+            found["placement"].append(
+                Target("placement", p.pk, offer.operator.id, region, ref=p.placement_id, buyers=buyers)
+            )
 
 
 def targets(demo: Demo) -> dict[str, list[Target]]:
@@ -335,8 +503,11 @@ def targets(demo: Demo) -> dict[str, list[Target]]:
             found["operator"].append(
                 Target("operator", target.operator_id or 0, target.operator_id, target.region_code)
             )
-    for kind in ("submission", "service", "offer", "accounts", "operator"):
+        _billing_targets(uow, found)
+        _placement_targets(uow, found)
+    for kind in ("submission", "service", "offer", "accounts", "operator", "invoice", "dispute", "buyer"):
         found[kind].append(Target(kind, MISSING, None, None, offer_id=1))
+    found["placement"].append(Target("placement", MISSING, None, None, ref="P-AAAAAAAAAA"))
     found["region"].append(Target("region", MISSING_REGION, None, None))
     return found
 
@@ -420,6 +591,7 @@ def run_matrix(demo: Demo) -> Matrix:
 
 def test_no_user_succeeds_on_another_organisations_objects_and_none_learns_that_they_exist(demo: Demo) -> None:
     seed_accounts(demo)
+    seed_billing(demo)
     before = demo.counts()
     matrix = run_matrix(demo)
     print(

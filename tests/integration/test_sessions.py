@@ -358,6 +358,7 @@ def environment(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
         "RAMMEAFTALE_SESSION_ABSOLUTE_HOURS",
     ):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("RAMMEAFTALE_CPR_KEY", "dGVzdC1vbmx5IENQUiBrZXk6IDMyIGJ5dGVzIGxvbmc=")  # deployed: required
     return monkeypatch
 
 

@@ -12,6 +12,8 @@ from sqlalchemy import Engine
 from rammeaftale.adapters.db.engine import make_engine
 from rammeaftale.entrypoints.api import routes as api_routes
 from rammeaftale.entrypoints.api import routes_accounts as api_accounts_routes
+from rammeaftale.entrypoints.api import routes_billing as api_billing_routes
+from rammeaftale.entrypoints.api import routes_placements as api_placements_routes
 from rammeaftale.entrypoints.deps import AccountSetupRequired, NotLoggedIn, request_fields
 from rammeaftale.entrypoints.policies import API_DOCS_CSP, SecurityHeaders, check_route_policies
 from rammeaftale.entrypoints.session_cookie import RotatingSessionMiddleware
@@ -56,6 +58,8 @@ def create_app(engine: Engine | None = None, clock: Clock = system_clock) -> Fas
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api_routes.router, prefix="/api")
     app.include_router(api_accounts_routes.router, prefix="/api")
+    app.include_router(api_billing_routes.router, prefix="/api")
+    app.include_router(api_placements_routes.router, prefix="/api")
     if development:
         app.include_router(api_routes.docs_router, prefix="/api")
     app.include_router(pages.router)

@@ -18,6 +18,7 @@ from rammeaftale.demo import load_demo
 from rammeaftale.domain.money import MoneyError, amount
 from rammeaftale.domain.supplements import ata_price
 from rammeaftale.entrypoints.cli_accounts import accounts, surplus_command
+from rammeaftale.entrypoints.cli_billing import billing
 from rammeaftale.entrypoints.cli_settlement import settlement
 from rammeaftale.entrypoints.cli_users import user
 from rammeaftale.services import appendix as appendix_service
@@ -32,6 +33,7 @@ app.add_typer(tariff, name="tariff")
 app.add_typer(user, name="user")
 app.add_typer(accounts, name="accounts")
 app.add_typer(settlement)  # `notice` and `distribute` at the top level: entrypoints/cli_settlement.py
+app.add_typer(billing)  # `bill` at the top level: entrypoints/cli_billing.py
 
 
 def _print_json(data: Any) -> None:

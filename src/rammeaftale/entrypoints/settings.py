@@ -9,6 +9,10 @@ RAMMEAFTALE_SESSION_IDLE_MINUTES    a session ends after this long without a req
 RAMMEAFTALE_SESSION_ABSOLUTE_HOURS  a session ends this long after login, however active (default 8)
 RAMMEAFTALE_REQUIRE_SECOND_FACTOR   1: local accounts must set up a second factor (TOTP) before anything
                                     else; 0: optional. Default 1 when deployed, 0 in development and test
+RAMMEAFTALE_CPR_KEY                 encrypts CPR numbers (AES-256-GCM) and keys their lookup HMAC: base64 of
+                                    32 random bytes; comma-separated during a rotation (the first encrypts).
+                                    Required when deployed; a fixed development key otherwise
+                                    (``adapters/cpr_vault.py``, docs/decisions/0007)
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from datetime import timedelta
+
+from rammeaftale.adapters.cpr_vault import CprKeyError, vault_from_setting
 
 DEV_SECRET = "development-only-secret-change-me"
 DEVELOPMENT_MODES = ("development", "test")
@@ -37,6 +43,7 @@ class Settings:
     session_absolute_hours: int = DEFAULT_ABSOLUTE_HOURS
     secret_key_previous: tuple[str, ...] = field(default=(), repr=False)
     require_second_factor: bool = False
+    cpr_key: str = field(default="", repr=False)  # RAMMEAFTALE_CPR_KEY as given ("" in development: its key)
 
     @property
     def production(self) -> bool:
@@ -84,7 +91,12 @@ def load_settings() -> Settings:
             "RAMMEAFTALE_SESSION_IDLE_MINUTES må ikke være længere end RAMMEAFTALE_SESSION_ABSOLUTE_HOURS."
         )
     required = _flag("RAMMEAFTALE_REQUIRE_SECOND_FACTOR", environment not in DEVELOPMENT_MODES)
-    return Settings(environment, secret, idle, absolute, previous, require_second_factor=required)
+    cpr_key = os.environ.get("RAMMEAFTALE_CPR_KEY", "").strip()
+    try:
+        vault_from_setting(cpr_key, environment)  # refuses a missing or development key when deployed
+    except CprKeyError as exc:
+        raise ConfigurationError(str(exc)) from None
+    return Settings(environment, secret, idle, absolute, previous, require_second_factor=required, cpr_key=cpr_key)
 
 
 def _flag(name: str, default: bool) -> bool:

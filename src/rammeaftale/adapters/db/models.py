@@ -17,6 +17,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     Numeric,
@@ -349,3 +350,205 @@ class AccountsRegulationRow(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+# --- placements and their supplements (issue 5, handbook § 9; migration 0006) -----------------------------
+
+
+class PlacementRow(Base):
+    """One citizen's stay in an offer (indskrivning), named everywhere by its pseudonymous ``placement_id``.
+
+    The CPR number is stored only encrypted (``cpr_ciphertext``, AES-256-GCM, with the id of the key that
+    encrypted it) and as a keyed HMAC (``cpr_lookup``) to find a citizen's placements without decrypting
+    (``adapters/cpr_vault.py``). Municipalities are kommunekoder; ``paying_municipality`` None: in doubt
+    (R-SET-01). ``respite_granted_days``: ISO dates, None when the placement is not respite (R-SET-09).
+    Never deleted (the database refuses DELETE); every change is in the audit trail with before/after.
+    """
+
+    __tablename__ = "placements"
+    __table_args__ = (Index("ix_placements_operator_status_start", "operator_id", "status", "start_date"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    placement_id: Mapped[str] = mapped_column(String(16), unique=True)
+    cpr_key_id: Mapped[str] = mapped_column(String(16))
+    cpr_ciphertext: Mapped[str] = mapped_column(String(96))
+    cpr_lookup: Mapped[str] = mapped_column(String(64), index=True)
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id"), index=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    level: Mapped[str] = mapped_column(String(40), default="")
+    acting_municipality: Mapped[int] = mapped_column(Integer, index=True)
+    paying_municipality: Mapped[int | None] = mapped_column(Integer, index=True)
+    contract: Mapped[str] = mapped_column(String(20))  # standard | older (domain.settlement.Contract)
+    offer_kind: Mapped[str] = mapped_column(String(20))  # domain.settlement.OfferKind
+    start_date: Mapped[date] = mapped_column(Date)
+    respite_granted_days: Mapped[list[Any] | None] = mapped_column(JSON(none_as_null=True), default=None)
+    negotiated_tariff: Mapped[Decimal | None] = mapped_column(AMOUNT, default=None)
+    agreed_notice_months: Mapped[int | None] = mapped_column(Integer, default=None)
+    notice_given_on: Mapped[date | None] = mapped_column(Date, default=None)
+    notice_final_date: Mapped[date | None] = mapped_column(Date, default=None)
+    notice_kind: Mapped[str] = mapped_column(String(20), default="")  # "" | final | provisional | acute_closure
+    notice_operator_agrees: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(20), index=True)  # registered | confirmed | refused
+    source: Mapped[str] = mapped_column(String(10))  # api | csv | xlsx | demo
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    confirmed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    refused_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    refused_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    refusal_reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class PlacementSupplementRow(Base):
+    """A supplementary service of a placement (§ 8), as the domain's supplement types: ``ata`` (hours per day
+    at the ATA rate with its time-of-day coefficient, R-SUP-02), ``daily`` (an amount per day, also negative)
+    or ``unit`` (a fixed price per unit for the ``deliveries``: [{"day", "quantity"}]). Never deleted."""
+
+    __tablename__ = "placement_supplements"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    placement_pk: Mapped[int] = mapped_column(ForeignKey("placements.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # ata | daily | unit
+    name: Mapped[str] = mapped_column(String(200))
+    start_date: Mapped[date | None] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    hours_per_day: Mapped[Decimal | None] = mapped_column(QUANTITY, default=None)
+    staff_category: Mapped[str] = mapped_column(String(100), default="")
+    hourly_cost: Mapped[Decimal | None] = mapped_column(AMOUNT, default=None)
+    absence_pct: Mapped[Decimal | None] = mapped_column(QUANTITY, default=None)
+    time_of_day: Mapped[str] = mapped_column(String(60), default="")
+    time_coefficient_pct: Mapped[Decimal | None] = mapped_column(QUANTITY, default=None)
+    variable_costs_pct: Mapped[Decimal | None] = mapped_column(QUANTITY, default=None)
+    hourly_rate: Mapped[Decimal | None] = mapped_column(AMOUNT, default=None)
+    daily_amount: Mapped[Decimal | None] = mapped_column(AMOUNT, default=None)
+    unit_price: Mapped[Decimal | None] = mapped_column(AMOUNT, default=None)
+    deliveries: Mapped[list[Any] | None] = mapped_column(JSON(none_as_null=True), default=None)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+# --- billing: monthly runs, invoices and credit notes, disputes (issue 5, handbook § 9; migration 0007) ---
+
+
+class BillingRunRow(Base):
+    """One monthly run of an operator (append-only): when, by whom, and what it issued."""
+
+    __tablename__ = "billing_runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    month: Mapped[int] = mapped_column(Integer)
+    ruleset_id: Mapped[str] = mapped_column(String(100))
+    issued_on: Mapped[date] = mapped_column(Date)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_name: Mapped[str] = mapped_column(String(100))
+    placements: Mapped[int] = mapped_column(Integer)
+    invoices_issued: Mapped[int] = mapped_column(Integer)
+    credit_notes_issued: Mapped[int] = mapped_column(Integer)
+    unchanged: Mapped[int] = mapped_column(Integer)
+    lines_written: Mapped[int] = mapped_column(Integer)
+    findings: Mapped[list[Any]] = mapped_column(JSON)
+
+
+class InvoiceNumberRow(Base):
+    """The next invoice number per operator: taken in the run's transaction, so numbers have no gaps."""
+
+    __tablename__ = "invoice_numbers"
+    operator_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), primary_key=True)
+    next_number: Mapped[int] = mapped_column(Integer)
+
+
+class InvoiceRow(Base):
+    """An issued invoice or credit note to one payer for one month (R-SET-01). Immutable (R-SET-02): the
+    database refuses UPDATE and DELETE; a credit note references the invoice it cancels (``credits_id``)."""
+
+    __tablename__ = "invoices"
+    __table_args__ = (UniqueConstraint("operator_id", "sequence"), UniqueConstraint("credits_id"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("billing_runs.id"), index=True)
+    payer_kommunekode: Mapped[int] = mapped_column(Integer, index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    month: Mapped[int] = mapped_column(Integer)
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(20))  # invoice | credit_note
+    sequence: Mapped[int] = mapped_column(Integer)
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    credits_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"))
+    credits_number: Mapped[str] = mapped_column(String(40), default="")
+    issued_on: Mapped[date] = mapped_column(Date)
+    due_on: Mapped[date] = mapped_column(Date)
+    total: Mapped[Decimal] = mapped_column(AMOUNT)
+    line_count: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))  # issued
+    ruleset_id: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class InvoiceLineRow(Base):
+    """One line of an issued invoice or credit note, with the rule that produced it (immutable).
+
+    Keyed by (invoice, position). ``invoice_id`` is checked set-wise per statement by a trigger rather than by
+    a row-level foreign key (migration 0007): an invoice can never be deleted, so the check at insert is all
+    a foreign key would do, at a fraction of its cost for a month's bulk write.
+    """
+
+    __tablename__ = "invoice_lines"
+    invoice_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    placement_id: Mapped[int | None] = mapped_column(Integer)  # placements.id
+    placement_ref: Mapped[str] = mapped_column(String(64))  # the pseudonymous placement id, never a CPR number
+    kind: Mapped[str] = mapped_column(String(20))
+    label: Mapped[str] = mapped_column(Text)
+    period_from: Mapped[date] = mapped_column(Date)
+    period_to: Mapped[date] = mapped_column(Date)
+    quantity: Mapped[Decimal] = mapped_column(Numeric(18, 6))
+    unit: Mapped[str] = mapped_column(String(10))
+    unit_price: Mapped[Decimal] = mapped_column(AMOUNT)
+    amount: Mapped[Decimal] = mapped_column(AMOUNT)
+    rule_id: Mapped[str] = mapped_column(String(20))
+
+
+class RefundClaimRow(Base):
+    """R-SET-01: what the paying (acting) municipality recovers for one placement and month, as billed on
+    ``invoice_id`` (immutable; it counts while that invoice is not credited). Checked like the lines."""
+
+    __tablename__ = "refund_claims"
+    invoice_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    placement_ref: Mapped[str] = mapped_column(String(64), primary_key=True)
+    claimant_kommunekode: Mapped[int] = mapped_column(Integer, index=True)
+    debtor_kommunekode: Mapped[int] = mapped_column(Integer, index=True)
+    period_from: Mapped[date] = mapped_column(Date)
+    period_to: Mapped[date] = mapped_column(Date)
+    amount: Mapped[Decimal] = mapped_column(AMOUNT)
+    rule_id: Mapped[str] = mapped_column(String(20))
+
+
+class DisputeRow(Base):
+    """A buyer's objection to one invoice line (R-SET-02); the invoice itself never changes.
+
+    Resolved once, by the operator, with a correction run (the database allows nothing else: an open
+    dispute may only become resolved, filling in the resolution columns; no row is deleted).
+    """
+
+    __tablename__ = "disputes"
+    __table_args__ = (
+        ForeignKeyConstraint(["invoice_id", "line_index"], ["invoice_lines.invoice_id", "invoice_lines.position"]),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
+    line_index: Mapped[int] = mapped_column(Integer)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    raised_on: Mapped[date] = mapped_column(Date)
+    raised_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    raised_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(String(20))  # open | resolved
+    resolution: Mapped[str] = mapped_column(Text, default="")
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    resolution_run_id: Mapped[int | None] = mapped_column(ForeignKey("billing_runs.id"))
+    credit_note_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"))
+    new_invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"))

@@ -7,11 +7,14 @@ from types import TracebackType
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from rammeaftale.adapters.cpr_vault import CprVault, vault_from_environment
 from rammeaftale.adapters.db.accounts_repositories import (
     AccountsRepository,
     RegulationRepository,
     ReserveLedgerRepository,
 )
+from rammeaftale.adapters.db.billing_repositories import BillingRepository
+from rammeaftale.adapters.db.placements_repositories import PlacementRepository
 from rammeaftale.adapters.db.repositories import (
     AppendixRepository,
     AuditRepository,
@@ -25,8 +28,9 @@ from rammeaftale.adapters.db.repositories import (
 
 
 class UnitOfWork:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, cpr_vault: CprVault | None = None) -> None:
         self._factory = sessionmaker(engine, expire_on_commit=False)
+        self._cpr_vault = cpr_vault  # None: the keys of RAMMEAFTALE_CPR_KEY, read at the first CPR use
 
     def __enter__(self) -> UnitOfWork:
         self.session: Session = self._factory()
@@ -41,6 +45,9 @@ class UnitOfWork:
         self.accounts = AccountsRepository(self.session)
         self.regulations = RegulationRepository(self.session)
         self.reserves = ReserveLedgerRepository(self.session)
+        self.billing = BillingRepository(self.session)
+        vault = self._cpr_vault
+        self.placements = PlacementRepository(self.session, (lambda: vault) if vault else vault_from_environment)
         return self
 
     def __exit__(

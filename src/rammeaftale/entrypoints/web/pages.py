@@ -7,14 +7,27 @@ from fastapi import APIRouter, Depends
 from rammeaftale.entrypoints.deps import integers_in_range
 from rammeaftale.entrypoints.web import (
     pages_account,
+    pages_accounts,
     pages_appendix,
     pages_ata,
     pages_auth,
     pages_cycle,
     pages_offers,
+    pages_reserves,
     pages_submissions,
 )
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(integers_in_range)])
-for module in (pages_auth, pages_account, pages_offers, pages_submissions, pages_cycle, pages_appendix, pages_ata):
+PAGES = (
+    pages_auth,
+    pages_account,
+    pages_offers,
+    pages_submissions,
+    pages_cycle,
+    pages_appendix,
+    pages_ata,
+    pages_accounts,
+    pages_reserves,
+)
+for module in PAGES:
     router.include_router(module.router)

@@ -19,6 +19,7 @@ from rammeaftale.entrypoints.policies import Policy, policy
 from rammeaftale.entrypoints.web.charts import Series, tariff_history_svg
 from rammeaftale.entrypoints.web.rendering import ViewerDep, render
 from rammeaftale.services import offers, submissions
+from rammeaftale.services.access import can_read_submissions
 from rammeaftale.services.context import today
 from rammeaftale.services.errors import NotFound
 
@@ -111,6 +112,7 @@ def offer_page(offer_id: int, request: Request, uow: UowDep, viewer: ViewerDep, 
         "editable_statuses": submissions.EDITABLE,
         "cycle_year": year,
         "category_labels": CATEGORY_LABELS,
+        "may_read_accounts": can_read_submissions(viewer.actor, detail.offer),  # its operator, its region's secretariat
     }
     return render(request, viewer, "offer.html", context)
 
