@@ -461,3 +461,25 @@ def test_r_sur_02_the_ledger_balance_is_the_sum_of_its_entries_and_never_negativ
             )
             assert view.balance >= 0 and all(lot.balance > 0 for lot in view.lots)
             assert view.balance == sum((lot.balance for lot in view.lots), Decimal(0))
+
+
+def test_r_sur_07_without_entered_purchases_an_early_repayment_is_shared_by_what_billing_invoiced_that_year(demo):
+    from rammeaftale.services.billing import run_month
+    from rammeaftale.services.context import SYSTEM
+
+    operator = login(demo, "drift.aalborg")
+    spring_2026 = fixed_clock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    assert operator.organisation_id is not None
+    with UnitOfWork(demo) as uow:
+        for month in (1, 2, 3):  # the demo's 2025 placements, billed for the first quarter
+            run_month(uow, SYSTEM, spring_2026, operator.organisation_id, 2025, month)
+    with UnitOfWork(demo) as uow:
+        billed = uow.billing.purchases_of_offer(offer_id(demo, "N-851-01"), 2025)
+    assert billed and all(total > 0 for total in billed.values())
+    accounts_id = submit(demo, operator, accounts(year=2025, early_repayment="30000"), clock=spring_2026)
+    with UnitOfWork(demo) as uow:
+        detail = accounts_queries.accounts_detail(uow, operator, accounts_id)
+        payers = {uow.organisations.get(r.buyer_id).kommunekode: r for r in detail.regulations if r.kind == "repayment"}
+    assert set(payers) == set(billed)
+    assert sum(r.amount for r in payers.values()) == Decimal("-30000.00")  # the shares add up exactly
+    assert {code: r.purchases for code, r in payers.items()} == billed

@@ -41,7 +41,14 @@ from rammeaftale.domain.findings import Finding, Severity, has_errors
 from rammeaftale.domain.money import ZERO, round_ore_half_up
 from rammeaftale.domain.registry import Offer
 from rammeaftale.domain.rules import RuleSet
-from rammeaftale.services.accounts_support import accounts_rules, accounts_state, error, kr, offer_for_operator
+from rammeaftale.services.accounts_support import (
+    accounts_rules,
+    accounts_state,
+    error,
+    kr,
+    offer_for_operator,
+    purchases_from_billing,
+)
 from rammeaftale.services.audit import audit
 from rammeaftale.services.context import Actor, Clock, today
 from rammeaftale.services.errors import InvalidSubmission
@@ -148,8 +155,9 @@ def submit_accounts(
       origin and expiry year; what is not reserved lowers the tariff like the excess. A correction books
       only the difference; it cannot take back a reserve already booked (the ledger has no reversal).
     - R-SUR-07: an early repayment of (part of) the excess is shared by ``purchases`` (buyer organisation
-      id -> purchases in the accounts year). Billing data does not exist yet, so the operator enters the
-      purchases; the shares are stored as repayment regulations and the excess left lowers the tariff.
+      id -> purchases in the accounts year): the ones entered, else what billing invoiced the payers for the
+      offer's placements that year (net of credit notes); the shares are stored as repayment regulations
+      and the excess left lowers the tariff.
     - Errors (reading, registry, rules, ledger) raise InvalidSubmission with all findings; nothing is saved.
     """
     uow.offers.lock(offer_id)
@@ -185,6 +193,8 @@ def submit_accounts(
                 "cost_base",
             )
         )
+    if purchases is None:  # R-SUR-07: the purchases billed in the accounts year, where billing data exists
+        purchases = purchases_from_billing(uow, offer.id, year)
     findings += _storable(submission, cost_base, purchases or {})
     consequence, more = accounts_consequence(submission, rules, cost_base)
     findings += more

@@ -111,3 +111,14 @@ def kr(value: Decimal) -> str:
 
 def error(rule_id: str, field: str, message: str) -> Finding:
     return Finding(rule_id, Severity.ERROR, message, field)
+
+
+def purchases_from_billing(uow: UnitOfWork, offer_id: int, year: int) -> dict[int, Decimal] | None:
+    """R-SUR-07: each buyer organisation's billed purchases of the offer in the accounts year; None without billing."""
+    by_kommunekode = uow.billing.purchases_of_offer(offer_id, year)
+    purchases: dict[int, Decimal] = {}
+    for code, total in by_kommunekode.items():
+        buyer = uow.organisations.by_kommunekode(code)
+        if buyer is not None and total > 0:
+            purchases[buyer.id] = total
+    return purchases or None

@@ -344,6 +344,18 @@ class BillingRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
+    def purchases_of_offer(self, offer_id: int, year: int) -> dict[int, Decimal]:
+        """What each payer (kommunekode) was billed for the offer's placements in a year, net of credit notes
+        (their lines are negated), for sharing an early repayment by purchases (R-SUR-07)."""
+        rows = self.session.execute(
+            select(m.InvoiceRow.payer_kommunekode, func.sum(m.InvoiceLineRow.amount))
+            .join(m.InvoiceLineRow, m.InvoiceLineRow.invoice_id == m.InvoiceRow.id)
+            .join(m.PlacementRow, m.PlacementRow.id == m.InvoiceLineRow.placement_id)
+            .where(m.PlacementRow.offer_id == offer_id, m.InvoiceRow.year == year)
+            .group_by(m.InvoiceRow.payer_kommunekode)
+        )
+        return {int(code): Decimal(str(total)) for code, total in rows if total}
+
     # --- serialising the runs of one operator, and its numbers ------------------------------------------
 
     def lock(self, operator_id: int) -> None:
