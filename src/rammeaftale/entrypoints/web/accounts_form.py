@@ -13,14 +13,19 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from rammeaftale.domain.accounts import ACCOUNTS_LEVEL_LABELS
 from rammeaftale.domain.accounts_submission import FORMAT, INCOME_LINES
 from rammeaftale.domain.findings import Finding, Severity
 from rammeaftale.domain.submission import CATEGORIES, CategorySpec
-from rammeaftale.entrypoints.web.submission_form import FormField, FormSection, Kind, danish_number_text
+from rammeaftale.entrypoints.web.submission_form import (
+    FormField,
+    FormSection,
+    Kind,
+    danish_number_text,
+    input_number_text,
+)
 
 PURCHASES = "purchases"
 REASON = "reason"
@@ -144,17 +149,6 @@ def purchase_field(kommunekode: int, name: str) -> FormField:
 # --- public shape -> form values ---------------------------------------------------------------------
 
 
-def _number_text(value: object) -> str:
-    """A stored amount as a Danish input value without grouping: '1100000', '-250000,5'."""
-    if value is None or value == "" or isinstance(value, bool):
-        return ""
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        return str(value)
-    return f"{number.normalize():f}".replace(".", ",")
-
-
 def form_values(data: Mapping[str, Any]) -> dict[str, str]:
     """The form's values from a (possibly partial) public-shape accounts submission."""
     values: dict[str, str] = {
@@ -164,19 +158,19 @@ def form_values(data: Mapping[str, Any]) -> dict[str, str]:
         "remarks": str(data.get("remarks") or ""),
     }
     for key in ("cost_base", "reserve_requested", "early_repayment"):
-        values[key] = _number_text(data.get(key))
+        values[key] = input_number_text(data.get(key))
     income = data.get("income")
     for key, _ in INCOME_LINES:
-        values[f"income.{key}"] = _number_text(income.get(key) if isinstance(income, Mapping) else None)
+        values[f"income.{key}"] = input_number_text(income.get(key) if isinstance(income, Mapping) else None)
     costs = data.get("costs")
     for spec in CATEGORIES:
         value = costs.get(spec.key) if isinstance(costs, Mapping) else None
         path = f"costs.{spec.key}"
         if isinstance(value, Mapping):
             for line, amount in value.items():
-                values[path if line == "total" else f"{path}.{line}"] = _number_text(amount)
+                values[path if line == "total" else f"{path}.{line}"] = input_number_text(amount)
         elif value is not None:
-            values[path] = _number_text(value)
+            values[path] = input_number_text(value)
     return values
 
 

@@ -259,7 +259,7 @@ def _get(data: Mapping[str, Any], path: str) -> Any:
     return current
 
 
-def _number_text(value: object) -> str:
+def input_number_text(value: object) -> str:
     """A stored number as a Danish input value without grouping: '2070,25', '24', '-250000'."""
     if value is None or value == "" or isinstance(value, bool):
         return ""
@@ -278,13 +278,13 @@ def _cost_values(costs: Mapping[str, Any]) -> dict[str, str]:
         if isinstance(value, Mapping):
             for line, amount in value.items():
                 if line == "total":
-                    values[path] = _number_text(amount)
+                    values[path] = input_number_text(amount)
                 elif line == SALARY_BASIS:
-                    values[f"{path}.{SALARY_BASIS}"] = _number_text(amount)
+                    values[f"{path}.{SALARY_BASIS}"] = input_number_text(amount)
                 else:
-                    values[f"{path}.{line}"] = _number_text(amount)
+                    values[f"{path}.{line}"] = input_number_text(amount)
         elif value is not None:
-            values[path] = _number_text(value)
+            values[path] = input_number_text(value)
     return values
 
 
@@ -298,7 +298,7 @@ def form_values(data: Mapping[str, Any]) -> dict[str, str]:
         if spec.kind is Kind.CHECKBOX:
             values[name] = "on" if value is True else ""
         elif spec.kind in (Kind.NUMBER, Kind.READONLY):
-            values[name] = _number_text(value)
+            values[name] = input_number_text(value)
         else:
             values[name] = "" if value is None else str(value)
     costs = data.get("costs")
