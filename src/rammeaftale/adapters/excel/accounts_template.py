@@ -13,7 +13,6 @@ import io
 from collections.abc import Mapping
 
 from openpyxl import Workbook
-from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from rammeaftale.adapters.excel.accounts_layout import (
@@ -34,24 +33,20 @@ from rammeaftale.adapters.excel.accounts_layout import (
     field_map,
     line_rows,
 )
-from rammeaftale.adapters.excel.layout import BANNER_ROW, HEADER_ROW, TITLE_ROW, VALUE_COLUMN
+from rammeaftale.adapters.excel.layout import VALUE_COLUMN
 from rammeaftale.adapters.excel.paths import get_path
 from rammeaftale.adapters.excel.template import (
-    _BANNER_FILL,
-    _BANNER_FONT,
     _BOLD,
-    _HEADER_FILL,
     _LAST_YEAR_FILL,
     _LOCKED,
     _PREVIEW_FILL,
-    _TITLE_FONT,
     AMOUNT_FORMAT,
     FICTITIOUS_BANNER,
     _add_dropdowns,
     _finish_sheet,
-    _set_text,
     _write_meta,
     write_guide,
+    write_heading,
     write_row,
 )
 from rammeaftale.domain.accounts_submission import INCOME_LINES
@@ -95,20 +90,7 @@ def title_for(prefill: Mapping[str, object], offer_name: str = "") -> str:
 
 
 def _write_heading(sheet: Worksheet, title: str, fictitious: bool) -> None:
-    _set_text(sheet.cell(TITLE_ROW, 1), title).font = _TITLE_FONT
-    banner = sheet.cell(BANNER_ROW, 1)
-    if fictitious:
-        banner.value = FICTITIOUS_BANNER
-        banner.font = _BANNER_FONT
-        for column in range(1, 5):
-            sheet.cell(BANNER_ROW, column).fill = _BANNER_FILL
-    else:
-        banner.value = INSTRUCTION_BANNER
-        banner.font = Font(italic=True)
-    for column, heading in enumerate(COLUMN_HEADINGS, start=1):
-        cell = sheet.cell(HEADER_ROW, column, heading)
-        cell.font = _BOLD
-        cell.fill = _HEADER_FILL
+    write_heading(sheet, title, FICTITIOUS_BANNER if fictitious else INSTRUCTION_BANNER, COLUMN_HEADINGS)
 
 
 # --- previews -----------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ preview formula and a hidden ``_meta`` sheet that lets the reader recognise its 
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from openpyxl import Workbook
@@ -119,17 +119,20 @@ def title_for(prefill: Mapping[str, object]) -> str:
 
 
 def _write_heading(sheet: Worksheet, prefill: Mapping[str, object], fictitious: bool) -> None:
-    _set_text(sheet.cell(TITLE_ROW, 1), title_for(prefill)).font = _TITLE_FONT
-    banner = sheet.cell(BANNER_ROW, 1)
-    if fictitious:
-        banner.value = FICTITIOUS_BANNER
+    write_heading(sheet, title_for(prefill), FICTITIOUS_BANNER if fictitious else INSTRUCTION_BANNER, COLUMN_HEADINGS)
+
+
+def write_heading(sheet: Worksheet, title: str, banner_text: str, headings: Sequence[str]) -> None:
+    """Title, the banner (the fictitious-demo warning, highlighted, or the instruction) and the column headings."""
+    _set_text(sheet.cell(TITLE_ROW, 1), title).font = _TITLE_FONT
+    banner = sheet.cell(BANNER_ROW, 1, banner_text)
+    if banner_text == FICTITIOUS_BANNER:
         banner.font = _BANNER_FONT
         for column in range(1, 5):
             sheet.cell(BANNER_ROW, column).fill = _BANNER_FILL
     else:
-        banner.value = INSTRUCTION_BANNER
         banner.font = Font(italic=True)
-    for column, heading in enumerate(COLUMN_HEADINGS, start=1):
+    for column, heading in enumerate(headings, start=1):
         cell = sheet.cell(HEADER_ROW, column, heading)
         cell.font = _BOLD
         cell.fill = _HEADER_FILL
