@@ -97,3 +97,20 @@ def test_appendix_is_written_in_each_format(database, fmt):
         assert content.startswith(b"%PDF")
     else:
         assert "2.070,25" in content.decode()
+
+
+def test_r_set_01_r_set_02_the_demo_command_bills_january_to_june_2025_once_and_a_second_demo_issues_nothing(
+    database,
+):
+    from rammeaftale.adapters.db.engine import make_engine
+    from rammeaftale.adapters.db.uow import UnitOfWork
+
+    engine = make_engine()
+    with UnitOfWork(engine) as uow:
+        thisted = sorted({(i.year, i.month) for i in uow.billing.to_payer(787)})
+    assert thisted == [(2025, m) for m in range(1, 7)]
+    again = runner.invoke(app, ["demo"])
+    assert again.exit_code == 0 and "fakturaer udstedt" not in again.output
+    with UnitOfWork(engine) as uow:
+        assert all(i.kind.value == "invoice" and i.current for i in uow.billing.to_payer(787))
+    engine.dispose()

@@ -553,7 +553,8 @@ class BillingMachine(RuleBasedStateMachine):
     The model keeps each placement as the domain sees it, and for every billed month the bills of its last
     run (``bill_month`` on the placements as they were then). Invariants: the net of every invoice and credit
     note of a month bills each placement-day exactly as that run's bills do (no day twice, none missed), the
-    amounts agree, every payer has at most one current invoice a month, and the numbers are 1 … n.
+    amounts agree, every payer has at most one current invoice a month, what the buyers owe on their statements
+    is what the operator is owed, and the numbers are 1 … n.
     """
 
     placements = Bundle("placements")
@@ -673,6 +674,19 @@ class BillingMachine(RuleBasedStateMachine):
                 assert sum((d.total for d in documents), ZERO) == self.expected_total[month]
                 payers = [d.payer for d in documents if d.current]
                 assert len(payers) == len(set(payers))
+
+    @invariant()
+    def what_buyers_owe_on_their_statements_equals_what_the_operator_is_owed(self) -> None:
+        with UnitOfWork(self.engine) as uow:
+            owed = sum((i.total for i in uow.billing.of_operator(self.world.organisations[AALBORG])), ZERO)
+            owes = sum(
+                (
+                    billing_queries.buyer_statement(uow, self.world.buyer(k), self.world.organisations[k]).total
+                    for k in PAYERS
+                ),
+                ZERO,
+            )
+        assert owes == owed
 
     @invariant()
     def invoice_numbers_are_one_to_n(self) -> None:

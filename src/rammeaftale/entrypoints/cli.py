@@ -15,6 +15,7 @@ from rammeaftale.adapters.db.engine import make_engine, migrate
 from rammeaftale.adapters.db.uow import UnitOfWork
 from rammeaftale.adapters.documents.formatting import format_kr
 from rammeaftale.demo import load_demo
+from rammeaftale.demo_billing import bill_demo_months
 from rammeaftale.domain.money import MoneyError, amount
 from rammeaftale.domain.supplements import ata_price
 from rammeaftale.entrypoints.cli_accounts import accounts, surplus_command
@@ -52,6 +53,9 @@ def demo() -> None:
     migrate(engine)
     loaded = load_demo(engine)
     typer.echo("Demodata indlæst." if loaded else "Demodata findes allerede; intet ændret.")
+    issued = bill_demo_months(engine)
+    if issued:
+        typer.echo(f"Demo-afregning januar–juni 2025 kørt: {issued} fakturaer udstedt.")
 
 
 @app.command()

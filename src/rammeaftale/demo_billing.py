@@ -1,0 +1,41 @@
+"""The demo's billed months: `rammeaftale demo` (and so `make run`) bills January to June 2025 for every demo
+operator through the real monthly run (services/billing.py), each on the first day of the following month, so a
+buyer logging in finds invoices and a consolidated statement, and an operator finds the later months to run.
+
+Kept out of ``load_demo``: the test suite's demo starts with no month billed, so each test runs the months it
+reads.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import Engine
+
+from rammeaftale.adapters.db.uow import UnitOfWork
+from rammeaftale.demo import OFFERS, OPERATOR_LOGINS, _actors
+from rammeaftale.services.billing import run_month
+from rammeaftale.services.context import Actor
+
+BILLED_YEAR = 2025
+BILLED_MONTHS = range(1, 7)
+
+
+def _issued_on(year: int, month: int) -> datetime:
+    following = date(year + month // 12, month % 12 + 1, 1)
+    return datetime(following.year, following.month, following.day, 10, 0, tzinfo=UTC)
+
+
+def bill_demo_months(engine: Engine) -> int:
+    """Run the demo months for every demo operator; returns how many invoices and credit notes were issued
+    (0 when they were billed already: the run is idempotent, R-SET-02)."""
+    actors = _actors(engine)
+    issued = 0
+    for code in sorted({offer.operator for offer in OFFERS}):
+        actor: Actor = actors[OPERATOR_LOGINS.get(code, f"operator:{code}")]
+        for month in BILLED_MONTHS:
+            moment = _issued_on(BILLED_YEAR, month)
+            with UnitOfWork(engine) as uow:
+                result = run_month(uow, actor, lambda moment=moment: moment, actor.organisation_id, BILLED_YEAR, month)
+            issued += len(result.issued)
+    return issued
