@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from rammeaftale.adapters.db.uow import UnitOfWork
+from rammeaftale.adapters.documents.parties import with_check_digit
 from rammeaftale.demo_accounts import load_demo_accounts
 from rammeaftale.demo_placements import load_demo_placements
 from rammeaftale.domain.registry import OfferStatus, OfferVersion
@@ -447,13 +448,13 @@ def _load_registry(uow: UnitOfWork) -> None:
     now = datetime(2023, 1, 2, 9, 0, tzinfo=UTC)
     ids: dict[int, int] = {}
     for region_code, (region_name, agreement, municipalities) in REGIONS.items():
-        ean = f"57980000{region_code:04d}0"
-        ids[region_code] = uow.organisations.add("region", region_name, region_code, None, ean[:13])
+        ean = with_check_digit(f"57980000{region_code:04d}")  # valid GLNs: documents are addressed by them
+        ids[region_code] = uow.organisations.add("region", region_name, region_code, None, ean)
         for first, last, ruleset_id in PERIODS[region_code]:
             uow.organisations.add_period(region_code, agreement, first, last, ruleset_id)
         for code, name in municipalities:
             ids[code] = uow.organisations.add(
-                "municipality", f"{name} Kommune", region_code, code, f"579800000{code:03d}0"[:13]
+                "municipality", f"{name} Kommune", region_code, code, with_check_digit(f"579800000{code:03d}")
             )
     for offer in OFFERS:
         version = OfferVersion(

@@ -15,15 +15,17 @@ from sqlalchemy import Engine
 from rammeaftale.adapters.db.uow import UnitOfWork
 from rammeaftale.demo import OFFERS, OPERATOR_LOGINS, _actors
 from rammeaftale.services.billing import run_month
-from rammeaftale.services.context import Actor
+from rammeaftale.services.context import Actor, Clock
 
 BILLED_YEAR = 2025
 BILLED_MONTHS = range(1, 7)
 
 
-def _issued_on(year: int, month: int) -> datetime:
-    following = date(year + month // 12, month % 12 + 1, 1)
-    return datetime(following.year, following.month, following.day, 10, 0, tzinfo=UTC)
+def _clock(month: int) -> Clock:
+    """The month is billed on the first day of the following month, at 10:00 UTC."""
+    following = date(BILLED_YEAR + month // 12, month % 12 + 1, 1)
+    moment = datetime(following.year, following.month, following.day, 10, 0, tzinfo=UTC)
+    return lambda: moment
 
 
 def bill_demo_months(engine: Engine) -> int:
@@ -33,9 +35,9 @@ def bill_demo_months(engine: Engine) -> int:
     issued = 0
     for code in sorted({offer.operator for offer in OFFERS}):
         actor: Actor = actors[OPERATOR_LOGINS.get(code, f"operator:{code}")]
+        assert actor.organisation_id is not None
         for month in BILLED_MONTHS:
-            moment = _issued_on(BILLED_YEAR, month)
             with UnitOfWork(engine) as uow:
-                result = run_month(uow, actor, lambda moment=moment: moment, actor.organisation_id, BILLED_YEAR, month)
+                result = run_month(uow, actor, _clock(month), actor.organisation_id, BILLED_YEAR, month)
             issued += len(result.issued)
     return issued

@@ -6,6 +6,7 @@ Issue 3, part 3; decision 0005. The demo database over HTTP in process (helpers 
 from __future__ import annotations
 
 import re
+import secrets
 from html.parser import HTMLParser
 from typing import Any
 
@@ -16,8 +17,10 @@ from sqlalchemy import create_engine
 
 from rammeaftale.adapters.db.uow import UnitOfWork
 from rammeaftale.demo import DEMO_PASSWORD
+from rammeaftale.demo_placements import demo_placement_id
 from rammeaftale.entrypoints.app import create_app
 from rammeaftale.entrypoints.policies import CONTENT_SECURITY_POLICY, declared_routes
+from rammeaftale.entrypoints.web.billing_jobs import BillingJob, jobs_of
 from rammeaftale.services.billing import run_month
 from rammeaftale.services.context import SYSTEM
 from tests.conftest import fixed_clock
@@ -84,7 +87,14 @@ def objects(demo: Demo) -> dict[str, str]:
         "invoice_id": str(run.invoices[0].id),
         "dispute_id": "1",
         "month": "3",
+        "job_id": finished_job(demo, offer.operator.id),
     }
+
+
+def finished_job(demo: Demo, operator_id: int) -> str:
+    """A billing run's status page to read (issue 5): a finished job of the operator in the app's registry."""
+    job = BillingJob(secrets.token_urlsafe(24), operator_id, 2025, 3, state="failed", error="Prøve")
+    return jobs_of(demo.app).add(job).id
 
 
 QUERIES = {
@@ -152,7 +162,12 @@ def test_every_state_changing_form_on_the_pages_carries_the_sessions_token(demo:
             f"/tilbud/{offer_id}/regnskab/formular",
             f"/regnskaber/{params['accounts_id']}",
             f"/driftsherre/{params['organisation_id']}/reserver",
+            "/indskrivninger",
+            f"/indskrivninger/{params['placement_id']}",  # registered: confirm, refuse
+            f"/indskrivninger/{demo_placement_id(1)}",  # confirmed: acute closure, supplements
+            "/afregning",  # the month's run (issue 5)
         ],
+        BUYER: ["/indskrivninger/ny", "/indskrivninger"],
         SECRETARIAT: [
             "/takstcyklus",
             f"/indberetninger/{submitted}",
@@ -172,7 +187,8 @@ def test_every_state_changing_form_on_the_pages_carries_the_sessions_token(demo:
                 if form["method"] != "post" or form["action"] == "/ata":  # the ATA calculator saves nothing
                     continue
                 assert form["hidden"].get("csrf_token") == token, (url, form["action"])
-                actions.add(re.sub(r"\d+", "N", form["action"].split("?")[0]))
+                action = re.sub(r"/P-[A-Z0-9]+", "/P", form["action"].split("?")[0])  # a placement's id
+                actions.add(re.sub(r"\d+", "N", action))
     assert actions == {
         "/login",
         "/logout",
@@ -188,6 +204,14 @@ def test_every_state_changing_form_on_the_pages_carries_the_sessions_token(demo:
         "/tilbud/N/regnskab/formular",
         "/driftsherre/N/reserver/brug",
         "/regnskab/N/udloeb",
+        "/indskrivninger",
+        "/indskrivninger/import",
+        "/indskrivninger/P/cpr",
+        "/indskrivninger/P/opsigelse",
+        "/indskrivninger/P/tillaeg",
+        "/indskrivninger/P/bekraeft",
+        "/indskrivninger/P/afvis",
+        "/afregning",
     } | ({"/konto/sessioner/N/afslut", "/konto/sessioner/afslut-andre"} & actions)  # when more than one session
 
 
@@ -214,7 +238,8 @@ def test_every_state_changing_page_route_refuses_a_post_without_the_token_or_wit
         "session_pk": "1",
     }
     routes = post_routes(demo, api=False)
-    assert len(routes) == 19  # 15 + the accounts pages' upload, form, reserve use and expiry (issue 4)
+    assert len(routes) == 31  # 15 + the accounts pages' 4 (issue 4) + the placement pages' 9 (issue 5 item 7)
+    # + the billing pages' 3 (run, dispute, resolve; issue 5 items 3, 5, 7)
     before = demo.counts()
     for path, policy in routes:
         client = demo.client(user_for(policy))

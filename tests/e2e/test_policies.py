@@ -183,6 +183,10 @@ POLICIES = {
     ("GET", "/api/invoices/{invoice_id}"): "operator|buyer",
     ("POST", "/api/invoices/{invoice_id}/disputes"): "buyer",
     ("POST", "/api/disputes/{dispute_id}/resolve"): "operator",
+    ("GET", "/api/invoices/{invoice_id}/pdf"): "operator|buyer",
+    ("GET", "/api/invoices/{invoice_id}/einvoice.xml"): "operator|buyer",
+    ("GET", "/api/buyers/{organisation_id}/statement.xlsx"): "buyer",
+    ("GET", "/api/buyers/{organisation_id}/statement.csv"): "buyer",
     ("GET", "/api/placements"): "operator|buyer",
     ("POST", "/api/placements"): "buyer",
     ("POST", "/api/placements/import"): "buyer",
@@ -240,6 +244,27 @@ POLICIES = {
     ("GET", "/regnskab"): "secretariat",
     ("GET", "/regnskab/{region_code}/{year}"): "secretariat",
     ("POST", "/regnskab/{region_code}/udloeb"): "secretariat",
+    # placement pages (issue 5 item 7)
+    ("GET", "/indskrivninger"): "operator|buyer",
+    ("GET", "/indskrivninger/ny"): "buyer",
+    ("POST", "/indskrivninger"): "buyer",
+    ("POST", "/indskrivninger/import"): "buyer",
+    ("GET", "/indskrivninger/{placement_id}"): "operator|buyer",
+    ("POST", "/indskrivninger/{placement_id}/cpr"): "operator|buyer",
+    ("POST", "/indskrivninger/{placement_id}/bekraeft"): "operator",
+    ("POST", "/indskrivninger/{placement_id}/afvis"): "operator",
+    ("POST", "/indskrivninger/{placement_id}/opsigelse"): "operator|buyer",
+    ("POST", "/indskrivninger/{placement_id}/opsigelse/accept"): "operator",
+    ("POST", "/indskrivninger/{placement_id}/tillaeg"): "operator",
+    ("POST", "/indskrivninger/{placement_id}/tillaeg/{supplement_id}/afslut"): "operator",
+    # billing pages (issue 5 items 3, 5, 7)
+    ("GET", "/afregning"): "operator|buyer",
+    ("POST", "/afregning"): "operator",
+    ("GET", "/afregning/koersler/{job_id}"): "operator",
+    ("GET", "/afregning/fakturaer/{invoice_id}"): "operator|buyer",
+    ("POST", "/afregning/fakturaer/{invoice_id}/indsigelse"): "buyer",
+    ("POST", "/afregning/indsigelser/{dispute_id}/afgoerelse"): "operator",
+    ("GET", "/afregning/opgoerelse"): "buyer",
 }
 
 

@@ -357,6 +357,24 @@ PROBES = (
         "billing",
         api("POST", "/api/disputes/{id}/resolve", json={"resolution": "Forsøg"}),
     ),
+    # Billing downloads and pages (issue 5 items 3, 5, 7): the same scoping as the billing API.
+    Probe("GET /api/invoices/{id}/pdf", "invoice", "invoice", api("GET", "/api/invoices/{id}/pdf")),
+    Probe("GET /api/invoices/{id}/einvoice.xml", "invoice", "invoice", api("GET", "/api/invoices/{id}/einvoice.xml")),
+    Probe("GET /api/buyers/{id}/statement.xlsx", "buyer", "pay", api("GET", "/api/buyers/{id}/statement.xlsx")),
+    Probe("GET /api/buyers/{id}/statement.csv", "buyer", "pay", api("GET", "/api/buyers/{id}/statement.csv")),
+    Probe("GET /afregning/fakturaer/{id}", "invoice", "invoice", page("GET", "/afregning/fakturaer/{id}")),
+    Probe(
+        "POST /afregning/fakturaer/{id}/indsigelse",
+        "invoice",
+        "pay",
+        page("POST", "/afregning/fakturaer/{id}/indsigelse", {"linje": "0", "begrundelse": "Forsøg"}),
+    ),
+    Probe(
+        "POST /afregning/indsigelser/{id}/afgoerelse",
+        "dispute",
+        "billing",
+        page("POST", "/afregning/indsigelser/{id}/afgoerelse", {"afgoerelse": "Forsøg"}),
+    ),
     # Placements (issue 5): citizen data, only for the operator of the offer and the acting and paying buyers.
     Probe("GET /api/placements/{ref}", "placement", "placement", api("GET", "/api/placements/{ref}")),
     Probe(
@@ -401,6 +419,46 @@ PROBES = (
         "placement",
         "placement",
         api("POST", "/api/placements/{ref}/supplements/1/end", json={"end": "2026-12-31"}),
+    ),
+    # Placement pages (issue 5 item 7): the same parties as the placements API.
+    Probe("GET /indskrivninger/{ref}", "placement", "placement", page("GET", "/indskrivninger/{ref}")),
+    Probe("POST /indskrivninger/{ref}/cpr", "placement", "placement", page("POST", "/indskrivninger/{ref}/cpr")),
+    Probe(
+        "POST /indskrivninger/{ref}/bekraeft", "placement", "placement", page("POST", "/indskrivninger/{ref}/bekraeft")
+    ),
+    Probe(
+        "POST /indskrivninger/{ref}/afvis",
+        "placement",
+        "placement",
+        page("POST", "/indskrivninger/{ref}/afvis", {"reason": "Forsøg"}),
+    ),
+    Probe(
+        "POST /indskrivninger/{ref}/opsigelse",
+        "placement",
+        "placement",
+        page("POST", "/indskrivninger/{ref}/opsigelse", {"final_date": "31-12-2026"}),
+    ),
+    Probe(
+        "POST /indskrivninger/{ref}/opsigelse/accept",
+        "placement",
+        "placement",
+        page("POST", "/indskrivninger/{ref}/opsigelse/accept"),
+    ),
+    Probe(
+        "POST /indskrivninger/{ref}/tillaeg",
+        "placement",
+        "placement",
+        page(
+            "POST",
+            "/indskrivninger/{ref}/tillaeg",
+            {"kind": "daily", "name": "Forsøg", "start": "01-01-2026", "daily_amount": "1,00"},
+        ),
+    ),
+    Probe(
+        "POST /indskrivninger/{ref}/tillaeg/1/afslut",
+        "placement",
+        "placement",
+        page("POST", "/indskrivninger/{ref}/tillaeg/1/afslut", {"end": "31-12-2026"}),
     ),
 )
 

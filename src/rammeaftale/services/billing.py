@@ -27,7 +27,7 @@ reads: ``services/billing_queries.py``.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -60,6 +60,7 @@ from rammeaftale.services.retry import write_use_case
 from rammeaftale.services.serialization import finding_to_data
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
+Progress = Callable[[int, int], None]  # (placements billed, placements in all), for a run's status page
 
 
 @dataclass(frozen=True)
@@ -142,9 +143,18 @@ def domain_invoice(operator: Organisation, invoice: StoredInvoice, lines: Sequen
 
 
 @write_use_case
-def run_month(uow: UnitOfWork, actor: Actor, clock: Clock, operator_id: int, year: int, month: int) -> RunResult:
-    """Bill the operator's month: new invoices, corrections after a change, nothing when nothing changed."""
-    result = bill_operator_month(uow, actor, clock, operator_id, year, month)
+def run_month(
+    uow: UnitOfWork,
+    actor: Actor,
+    clock: Clock,
+    operator_id: int,
+    year: int,
+    month: int,
+    progress: Progress | None = None,
+) -> RunResult:
+    """Bill the operator's month: new invoices, corrections after a change, nothing when nothing changed.
+    ``progress`` is told (placements billed, placements in all) as the run goes (the web page's progress bar)."""
+    result = bill_operator_month(uow, actor, clock, operator_id, year, month, progress)
     uow.commit()
     return result
 
@@ -160,14 +170,31 @@ class _Issue:
 
 
 def bill_operator_month(
-    uow: UnitOfWork, actor: Actor, clock: Clock, operator_id: int, year: int, month: int
+    uow: UnitOfWork,
+    actor: Actor,
+    clock: Clock,
+    operator_id: int,
+    year: int,
+    month: int,
+    progress: Progress | None = None,
 ) -> RunResult:
     """The run inside the caller's write transaction (``run_month``, or a dispute's correction run); no commit."""
     with cyclic_gc_paused():  # a month of a large operator is a batch of millions of small values
-        return _bill_month(uow, actor, clock, operator_id, year, month)
+        return _bill_month(uow, actor, clock, operator_id, year, month, progress)
 
 
-def _bill_month(uow: UnitOfWork, actor: Actor, clock: Clock, operator_id: int, year: int, month: int) -> RunResult:
+PROGRESS_EVERY = 100  # placements between two progress reports
+
+
+def _bill_month(
+    uow: UnitOfWork,
+    actor: Actor,
+    clock: Clock,
+    operator_id: int,
+    year: int,
+    month: int,
+    progress: Progress | None = None,
+) -> RunResult:
     started = clock()
     operator = billing_operator(uow, actor, operator_id)
     period = billing_month(year, month)
@@ -181,7 +208,15 @@ def _bill_month(uow: UnitOfWork, actor: Actor, clock: Clock, operator_id: int, y
 
     placements = uow.placements.billable(operator.id, period.start, period.end)
     ids = {p.placement_id: placement_id for placement_id, p in placements}
-    bills = [bill_month(p, year, month, rules) for _, p in placements]
+    if progress is None:
+        bills = [bill_month(p, year, month, rules) for _, p in placements]
+    else:
+        bills = []
+        progress(0, len(placements))
+        for done, (_, p) in enumerate(placements, start=1):
+            bills.append(bill_month(p, year, month, rules))
+            if done % PROGRESS_EVERY == 0 or done == len(placements):
+                progress(done, len(placements))
     fresh, terms = invoices_for_month(operator_code(operator), bills, issued_on, rules)
     if has_errors(terms):
         raise InvalidSubmission("Måneden kan ikke faktureres med regelsættets betalingsbetingelser.", list(terms))

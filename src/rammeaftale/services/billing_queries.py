@@ -154,6 +154,13 @@ def buyer_statement(
     return Statement(buyer, year, month, views, by_operator, recovers, owes)
 
 
+def latest_statement_year(uow: UnitOfWork, actor: Actor, buyer_id: int) -> int | None:
+    """The last year the buyer was invoiced in, for the statement page to open on (None: never invoiced)."""
+    buyer = buyer_organisation(uow, actor, buyer_id)
+    assert buyer.kommunekode is not None
+    return max((i.year for i in uow.billing.to_payer(buyer.kommunekode)), default=None)
+
+
 def party_of(uow: UnitOfWork, actor: Actor, invoice: StoredInvoice) -> str | None:
     """'operator' or 'buyer' when the actor is one of the invoice's two parties (or the system), else None."""
     if actor.role == "system":
@@ -196,3 +203,6 @@ def _log_reads(uow: UnitOfWork, clock: Clock, actor: Actor, placement_refs: Iter
         record_read(uow, clock, actor, ref, READ_PURPOSE, commit=False)
     if refs:
         uow.commit()
+
+
+log_reads = _log_reads  # the downloads (services/billing_documents.py) log their reads the same way

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
+from fastapi.responses import Response
 
 from rammeaftale.adapters.db.billing_repositories import StoredDispute, StoredLine
 from rammeaftale.entrypoints.api.accounts_schema import NoFields
@@ -33,9 +34,10 @@ from rammeaftale.entrypoints.api.billing_schema import (
 from rammeaftale.entrypoints.api.routes import ERROR_RESPONSES, FindingOut
 from rammeaftale.entrypoints.deps import ClockDep, UowDep, UserDep, integers_in_range
 from rammeaftale.entrypoints.policies import Policy, policy
-from rammeaftale.services import billing_queries
+from rammeaftale.services import billing_documents, billing_queries
 from rammeaftale.services.billing import RunResult, run_month
 from rammeaftale.services.billing_disputes import dispute_line, resolve_dispute
+from rammeaftale.services.billing_documents import Download
 from rammeaftale.services.billing_queries import ClaimView, InvoiceView
 from rammeaftale.services.serialization import finding_to_data
 
@@ -221,3 +223,53 @@ def resolve_invoice_dispute(
         credit_note=views.get(r.credit_note.id) if r.credit_note else None,
         new_invoice=views.get(r.new_invoice.id) if r.new_invoice else None,
     )
+
+
+# --- downloads ---------------------------------------------------------------------------------------------
+
+
+def download(d: Download) -> Response:
+    """A document as an attachment with its Danish file name (ASCII: 'faktura-851-000001.pdf')."""
+    return Response(
+        d.content,
+        media_type=d.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{d.filename}"', "Cache-Control": "no-store"},
+    )
+
+
+@router.get("/invoices/{invoice_id}/pdf", dependencies=[policy(OPERATOR_OR_BUYER)], response_class=Response)
+def invoice_pdf(invoice_id: int, uow: UowDep, actor: UserDep, clock: ClockDep) -> Response:
+    """The invoice or credit note as PDF (R-SET-02, R-SET-11); only its two parties."""
+    return download(billing_documents.invoice_pdf(uow, actor, clock, invoice_id))
+
+
+@router.get("/invoices/{invoice_id}/einvoice.xml", dependencies=[policy(OPERATOR_OR_BUYER)], response_class=Response)
+def invoice_einvoice(invoice_id: int, uow: UowDep, actor: UserDep, clock: ClockDep) -> Response:
+    """R-SET-13: the invoice or credit note as OIOUBL 2.1 XML; only its two parties."""
+    return download(billing_documents.invoice_einvoice(uow, actor, clock, invoice_id))
+
+
+@router.get("/buyers/{organisation_id}/statement.xlsx", dependencies=[policy(Policy.BUYER)], response_class=Response)
+def buyer_statement_xlsx(
+    organisation_id: int,
+    uow: UowDep,
+    actor: UserDep,
+    clock: ClockDep,
+    year: YearFilter = None,
+    month: MonthFilter = None,
+) -> Response:
+    """The buyer's consolidated statement as a workbook (amounts exact, sums per operator and in all)."""
+    return download(billing_documents.statement_document(uow, actor, clock, organisation_id, year, month, "xlsx"))
+
+
+@router.get("/buyers/{organisation_id}/statement.csv", dependencies=[policy(Policy.BUYER)], response_class=Response)
+def buyer_statement_csv(
+    organisation_id: int,
+    uow: UowDep,
+    actor: UserDep,
+    clock: ClockDep,
+    year: YearFilter = None,
+    month: MonthFilter = None,
+) -> Response:
+    """The buyer's consolidated statement as Danish CSV (; between fields, decimal comma)."""
+    return download(billing_documents.statement_document(uow, actor, clock, organisation_id, year, month, "csv"))

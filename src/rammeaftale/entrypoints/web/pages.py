@@ -11,8 +11,10 @@ from rammeaftale.entrypoints.web import (
     pages_appendix,
     pages_ata,
     pages_auth,
+    pages_billing,
     pages_cycle,
     pages_offers,
+    pages_placements,
     pages_reserves,
     pages_submissions,
 )
@@ -28,6 +30,8 @@ PAGES = (
     pages_ata,
     pages_accounts,
     pages_reserves,
+    pages_placements,
+    pages_billing,
 )
 for module in PAGES:
     router.include_router(module.router)
