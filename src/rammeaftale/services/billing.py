@@ -56,6 +56,7 @@ from rammeaftale.services.audit import audit
 from rammeaftale.services.batch import cyclic_gc_paused
 from rammeaftale.services.context import Actor, Clock, today
 from rammeaftale.services.errors import Forbidden, InvalidSubmission, NotFound
+from rammeaftale.services.refunds import with_schedules_and_closing_costs
 from rammeaftale.services.retry import write_use_case
 from rammeaftale.services.serialization import finding_to_data
 
@@ -207,6 +208,8 @@ def _bill_month(
     uow.billing.lock(operator.id)  # every check and number below sees what the operator's last run committed
 
     placements = uow.placements.billable(operator.id, period.start, period.end)
+    # § 13 citizen schedules' daily rates from their effective dates; R-SET-08 closing costs on the notice
+    placements = with_schedules_and_closing_costs(uow, placements)
     ids = {p.placement_id: placement_id for placement_id, p in placements}
     if progress is None:
         bills = [bill_month(p, year, month, rules) for _, p in placements]

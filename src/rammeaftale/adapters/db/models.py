@@ -552,3 +552,82 @@ class DisputeRow(Base):
     resolution_run_id: Mapped[int | None] = mapped_column(ForeignKey("billing_runs.id"))
     credit_note_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"))
     new_invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"))
+
+
+class HealthServiceRow(Base):
+    """R-REF-01: a municipal health service given to a resident of an offer, registered by the municipality where
+    the offer lies, for one placement and month: in hours or at a documented cost. Append-only (migration 0008)."""
+
+    __tablename__ = "health_services"
+    __table_args__ = (Index("ix_health_services_placement_month", "placement_id", "year", "month"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    placement_id: Mapped[int] = mapped_column(ForeignKey("placements.id"))
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    month: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    hours: Mapped[Decimal | None] = mapped_column(QUANTITY)
+    documented_cost: Mapped[Decimal | None] = mapped_column(AMOUNT)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class HealthRefundClaimRow(Base):
+    """R-REF-01: the month's claim of the offer's municipality on the paying one for one placement; issued
+    claims are immutable, one per placement and month (migration 0008)."""
+
+    __tablename__ = "health_refund_claims"
+    __table_args__ = (UniqueConstraint("placement_id", "year", "month", name="uq_health_refund_claims_month"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    placement_id: Mapped[int] = mapped_column(ForeignKey("placements.id"))
+    placement_ref: Mapped[str] = mapped_column(String(64))  # the pseudonymous placement id, never a CPR number
+    claimant_kommunekode: Mapped[int] = mapped_column(Integer, index=True)
+    debtor_kommunekode: Mapped[int] = mapped_column(Integer, index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    month: Mapped[int] = mapped_column(Integer)
+    period_from: Mapped[date] = mapped_column(Date)
+    period_to: Mapped[date] = mapped_column(Date)
+    amount: Mapped[Decimal] = mapped_column(AMOUNT)
+    rule_id: Mapped[str] = mapped_column(String(20))
+    ruleset_id: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class CitizenScheduleRow(Base):
+    """Handbook § 13: one version of a placement's citizen schedule (basis daily + hours × hourly rate / 7),
+    effective from a date; append-only, a replacement is a new version (migration 0008)."""
+
+    __tablename__ = "citizen_schedules"
+    __table_args__ = (UniqueConstraint("placement_id", "version", name="uq_citizen_schedules_version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    placement_id: Mapped[int] = mapped_column(ForeignKey("placements.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    effective_from: Mapped[date] = mapped_column(Date)
+    basis_daily: Mapped[Decimal] = mapped_column(AMOUNT)
+    hourly_rate: Mapped[Decimal] = mapped_column(AMOUNT)
+    agreed_with_buyer: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class CitizenScheduleServiceRow(Base):
+    """One service of a citizen schedule version, in hours per week (§ 13)."""
+
+    __tablename__ = "citizen_schedule_services"
+    schedule_id: Mapped[int] = mapped_column(ForeignKey("citizen_schedules.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    hours_per_week: Mapped[Decimal] = mapped_column(QUANTITY)
+
+
+class ClosingCostsRow(Base):
+    """R-SET-08: the day to which an interim offer's documented closing costs are paid; append-only, the newest
+    row of a placement counts (migration 0008)."""
+
+    __tablename__ = "closing_costs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    placement_id: Mapped[int] = mapped_column(ForeignKey("placements.id"), index=True)
+    until: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
