@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from sqlalchemy import or_, select
 
@@ -317,17 +318,7 @@ def register_citizen_schedule(
 
 def citizen_schedules(uow: UnitOfWork, placement_pks: Sequence[int]) -> dict[int, tuple[CitizenSchedule, ...]]:
     """The schedules in force per placement: per effective date, the highest version (a replacement)."""
-    if not placement_pks:
-        return {}
-    rows = [
-        row
-        for chunk in _chunks(placement_pks)
-        for row in uow.session.scalars(
-            select(CitizenScheduleRow)
-            .where(CitizenScheduleRow.placement_id.in_(chunk))
-            .order_by(CitizenScheduleRow.placement_id, CitizenScheduleRow.version)
-        ).all()
-    ]
+    rows = _of_placements(uow, CitizenScheduleRow, placement_pks, CitizenScheduleRow.version)
     services: dict[int, list[CitizenScheduleServiceRow]] = {}
     if rows:
         for s in uow.session.scalars(
@@ -389,25 +380,24 @@ def record_closing_costs(uow: UnitOfWork, actor: Actor, clock: Clock, placement_
 
 def closing_costs_until(uow: UnitOfWork, placement_pks: Sequence[int]) -> dict[int, date]:
     """R-SET-08: the newest recorded closing costs date per placement."""
-    if not placement_pks:
-        return {}
-    rows = [
-        row
-        for chunk in _chunks(placement_pks)
-        for row in uow.session.scalars(
-            select(ClosingCostsRow)
-            .where(ClosingCostsRow.placement_id.in_(chunk))
-            .order_by(ClosingCostsRow.placement_id, ClosingCostsRow.id)
-        ).all()
-    ]
+    rows = _of_placements(uow, ClosingCostsRow, placement_pks, ClosingCostsRow.id)
     return {r.placement_id: r.until for r in rows}
 
 
 IN_CHUNK = 5000  # placements per IN (...): a month of 100,000 stays far below SQLite's limit on bound parameters
 
 
-def _chunks(pks: Sequence[int]) -> list[list[int]]:
-    return [list(pks[i : i + IN_CHUNK]) for i in range(0, len(pks), IN_CHUNK)]
+def _of_placements(uow: UnitOfWork, row: Any, placement_pks: Sequence[int], then: Any) -> list[Any]:
+    """The rows of ``row`` for these placements, ordered by placement and ``then``, in chunks of ``IN_CHUNK``."""
+    return [
+        found
+        for i in range(0, len(placement_pks), IN_CHUNK)
+        for found in uow.session.scalars(
+            select(row)
+            .where(row.placement_id.in_(list(placement_pks[i : i + IN_CHUNK])))
+            .order_by(row.placement_id, then)
+        ).all()
+    ]
 
 
 # --- used by the billing run ------------------------------------------------------------------------------
