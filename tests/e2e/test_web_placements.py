@@ -217,3 +217,22 @@ def test_the_full_cpr_number_is_only_in_the_answer_to_the_reveal_post_for_the_tw
     with UnitOfWork(site.engine) as uow:
         purposes = [read.purpose for read in uow.audit.reads_of(FJORDGAARDEN)]
     assert "placement.cpr_reveal" in purposes
+
+
+def test_a_filtered_list_logs_as_read_only_the_placements_it_shows(site: Site) -> None:
+    site.login("koeb.thisted")
+    own = [demo_placement_id(n) for n, p in enumerate(PLACEMENTS, start=1) if 787 in (p.acting, p.paying)]
+    hidden = [ref for ref in own if ref != FJORDGAARDEN]
+    assert hidden, "Thisted has more than one demo placement"
+
+    def list_reads(ref: str) -> int:
+        with UnitOfWork(site.engine) as uow:
+            return sum(1 for read in uow.audit.reads_of(ref) if read.purpose == "placement.list")
+
+    before = {ref: list_reads(ref) for ref in own}
+    page = text(site.client.get("/indskrivninger?tilbud=N-851-01&maaned=2025-03"))
+    shown = [ref for ref in own if ref in page]
+    assert FJORDGAARDEN in shown
+    for ref in own:
+        assert list_reads(ref) == before[ref] + (1 if ref in shown else 0), ref
+    assert "N-851-01" in page  # the offer filter still lists the offers of the unfiltered page

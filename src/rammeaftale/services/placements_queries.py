@@ -8,7 +8,7 @@ the full number, and only to the two parties (the acting municipality and the op
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rammeaftale.adapters.db.placements_repositories import StoredPlacement, tariff_rates
@@ -54,6 +54,7 @@ class PlacementPage:
     total: int
     limit: int
     offset: int
+    offers: tuple[tuple[str, str], ...] = ()  # (code, name) of the offers on the page before ``keep``
 
 
 def _views(uow: UnitOfWork, actor: Actor, placements: Sequence[StoredPlacement]) -> list[PlacementView]:
@@ -97,10 +98,18 @@ def _logged(uow: UnitOfWork, clock: Clock, actor: Actor, views: Sequence[Placeme
 
 
 def list_placements(
-    uow: UnitOfWork, actor: Actor, clock: Clock, *, status: str | None = None, limit: int = 100, offset: int = 0
+    uow: UnitOfWork,
+    actor: Actor,
+    clock: Clock,
+    *,
+    status: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+    keep: Callable[[PlacementView], bool] | None = None,
 ) -> PlacementPage:
     """The actor's placements, newest start first: a buyer's where its municipality acts or pays, an
-    operator's in its offers. Every placement on the page is logged as read."""
+    operator's in its offers. ``keep`` narrows the page further (the web page's offer and month filters).
+    Every placement handed out is logged as read, and only those."""
     require_party_role(actor)
     if status is not None and status not in STATUSES:
         raise InvalidSubmission(
@@ -116,8 +125,11 @@ def list_placements(
             raise Forbidden("Din organisation er ingen kommune.")
         found, total = uow.placements.for_municipality(code, status=status, limit=limit, offset=offset)
     views = _views(uow, actor, found)
+    offers = tuple(sorted({(v.offer_code, v.offer_name) for v in views}))
+    if keep is not None:
+        views = [v for v in views if keep(v)]
     _logged(uow, clock, actor, views, "placement.list")
-    return PlacementPage(tuple(views), total, limit, offset)
+    return PlacementPage(tuple(views), total, limit, offset, offers)
 
 
 def get_placement(uow: UnitOfWork, actor: Actor, clock: Clock, placement_id: str) -> PlacementView:

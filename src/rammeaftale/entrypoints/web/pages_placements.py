@@ -126,16 +126,18 @@ def placements_page(
     """The caller's placements (a buyer's where its municipality acts or pays, an operator's in its offers),
     CPR masked, filtered by status, offer code and month (the placement runs in some day of the month)."""
     wanted = status if status in STATUS_LABELS else None
-    listed = placements_queries.list_placements(uow, actor, clock, status=wanted, limit=placements_queries.MAX_PAGE)
-    offers = sorted({(v.offer_code, v.offer_name) for v in listed.views})
     window = _month(maaned)
-    views = [
-        v for v in listed.views if (not tilbud or v.offer_code == tilbud) and (window is None or _in_month(v, window))
-    ]
+
+    def shown(v: placements_queries.PlacementView) -> bool:
+        return (not tilbud or v.offer_code == tilbud) and (window is None or _in_month(v, window))
+
+    listed = placements_queries.list_placements(
+        uow, actor, clock, status=wanted, limit=placements_queries.MAX_PAGE, keep=shown
+    )
     context = {
-        "views": views,
+        "views": listed.views,
         "total": listed.total,
-        "offers": offers,
+        "offers": listed.offers,
         "statuses": STATUS_LABELS,
         "status": wanted or "",
         "tilbud": tilbud or "",
