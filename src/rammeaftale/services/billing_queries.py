@@ -193,11 +193,12 @@ def invoice_detail(uow: UnitOfWork, actor: Actor, clock: Clock, invoice_id: int)
         tuple(uow.billing.claims([invoice.id])[invoice.id]),
         tuple(uow.billing.disputes([invoice.id])),
     )
-    _log_reads(uow, clock, actor, (s.line.placement_id for s in lines))
+    log_reads(uow, clock, actor, (s.line.placement_id for s in lines))
     return detail
 
 
-def _log_reads(uow: UnitOfWork, clock: Clock, actor: Actor, placement_refs: Iterable[str]) -> None:
+def log_reads(uow: UnitOfWork, clock: Clock, actor: Actor, placement_refs: Iterable[str]) -> None:
+    """Log one read per placement on the lines handed out (the invoice page and the downloads alike)."""
     refs = sorted(set(placement_refs))
     for ref in refs:
         record_read(uow, clock, actor, ref, READ_PURPOSE, commit=False)
@@ -205,4 +206,3 @@ def _log_reads(uow: UnitOfWork, clock: Clock, actor: Actor, placement_refs: Iter
         uow.commit()
 
 
-log_reads = _log_reads  # the downloads (services/billing_documents.py) log their reads the same way
