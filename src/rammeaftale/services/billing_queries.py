@@ -204,5 +204,3 @@ def log_reads(uow: UnitOfWork, clock: Clock, actor: Actor, placement_refs: Itera
         record_read(uow, clock, actor, ref, READ_PURPOSE, commit=False)
     if refs:
         uow.commit()
-
-
