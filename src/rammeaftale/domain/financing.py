@@ -26,6 +26,7 @@ from enum import StrEnum
 
 from rammeaftale.domain.money import ZERO, MoneyError, largest_remainder
 from rammeaftale.domain.rules import RuleSet
+from rammeaftale.domain.settlement import DocumentKind, Invoice, InvoiceLine, LineKind, Period, month_period
 
 Weights = Mapping[str, Decimal] | Sequence[tuple[str, Decimal]]
 
@@ -240,3 +241,85 @@ def paid_so_far(plan: Sequence[Installment], through: int) -> dict[str, Decimal]
         if i.number <= through:
             paid[i.municipality] += i.amount
     return paid
+
+
+# --- the invoices of objective financing ----------------------------------------------------------------
+
+
+def installment_count(rules: RuleSet) -> int:
+    """R-SET-12: the rule set's installments per year; they must split the year into whole months."""
+    count = rules.integer("on_account_installments_per_year")
+    if count < 1 or 12 % count:
+        raise FinancingError("Antallet af a conto-rater om året skal gå op i 12 måneder (R-SET-12).")
+    return count
+
+
+def installment_period(year: int, number: int, count: int) -> Period:
+    """The months an installment covers: with 12 a year, installment 3 is March; with 4, July–September."""
+    if not 1 <= number <= count or 12 % count:
+        raise FinancingError(f"Raten {number} findes ikke; året har {count} rater (R-SET-12).")
+    months = 12 // count
+    first = month_period(year, (number - 1) * months + 1)
+    last = month_period(year, number * months)
+    return Period(first.start, last.end)
+
+
+def year_period(year: int) -> Period:
+    return Period(date(year, 1, 1), date(year, 12, 31))
+
+
+def _one_line(reference: str, kind: LineKind, label: str, period: Period, amount: Decimal) -> InvoiceLine:
+    """One line of ``amount`` (1 × the amount, or −1 × its size for a refund), R-SET-12; the line names the
+    offer, since objective financing bills no placement."""
+    quantity = Decimal(1) if amount >= ZERO else Decimal(-1)
+    return InvoiceLine(reference, kind, label, period, quantity, "enhed", abs(amount), amount, "R-SET-12")
+
+
+def on_account_invoice(
+    operator: int,
+    payer: int,
+    financing: ObjectiveFinancing,
+    installment: Installment,
+    count: int,
+    issued_on: date,
+    due_on: date,
+) -> Invoice | None:
+    """R-SET-12: the invoice of one on-account installment to one municipality (None for a 0 kr. installment)."""
+    if installment.amount == ZERO:
+        return None
+    period = installment_period(financing.year, installment.number, count)
+    label = (
+        f"A conto-rate {installment.number} af {count}: objektiv finansiering af {financing.offer} "
+        f"{financing.year} ({KEY_KIND_LABELS[financing.key_kind].lower()})"
+    )
+    line = _one_line("", LineKind.ON_ACCOUNT, label, period, installment.amount)
+    return Invoice(operator, payer, period, issued_on, due_on, (line,), line.amount)
+
+
+def true_up_document(
+    operator: int,
+    payer: int,
+    financing: ObjectiveFinancing,
+    line: TrueUpLine,
+    issued_on: date,
+    due_on: date,
+    credits: str,
+) -> Invoice | None:
+    """R-SET-12: the year-end difference of one municipality: an invoice when it pays more, a credit note
+    (crediting ``credits``, its last on-account invoice) when it is refunded, nothing when it is even."""
+    difference = line.difference
+    if difference == ZERO:
+        return None
+    period = year_period(financing.year)
+    label = (
+        f"Årsafregning af objektiv finansiering af {financing.offer} {financing.year}: endelig andel "
+        f"{line.final_share:.0f} kr. − betalt a conto {line.paid_on_account:.0f} kr."
+    )
+    item = _one_line("", LineKind.TRUE_UP, label, period, difference)
+    if difference > ZERO:
+        return Invoice(operator, payer, period, issued_on, due_on, (item,), item.amount)
+    if not credits:
+        raise FinancingError(f"Kommunen {payer} får penge tilbage, men har ingen a conto-faktura at kreditere.")
+    return Invoice(
+        operator, payer, period, issued_on, issued_on, (item,), item.amount, DocumentKind.CREDIT_NOTE, "", credits
+    )

@@ -575,6 +575,8 @@ class LineKind(StrEnum):
     DRAWING_RIGHT = "drawing_right"
     SUPPLEMENT = "supplement"
     HEALTH_SERVICE = "health_service"
+    ON_ACCOUNT = "on_account"  # objective financing, an installment (R-SET-12)
+    TRUE_UP = "true_up"  # objective financing, the year-end difference (R-SET-12)
 
 
 LINE_KIND_LABELS = {
@@ -585,6 +587,8 @@ LINE_KIND_LABELS = {
     LineKind.DRAWING_RIGHT: "Trækningsret (ingen betaling pr. brug)",
     LineKind.SUPPLEMENT: "Tillægsydelse",
     LineKind.HEALTH_SERVICE: "Sundhedsydelse",
+    LineKind.ON_ACCOUNT: "A conto-rate, objektiv finansiering",
+    LineKind.TRUE_UP: "Årsafregning, objektiv finansiering",
 }
 DAY_KINDS = frozenset(
     {LineKind.SERVICE, LineKind.NOTICE, LineKind.CLOSING_COSTS, LineKind.RESPITE, LineKind.DRAWING_RIGHT}

@@ -26,6 +26,7 @@ reads: ``services/billing_queries.py``.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -44,6 +45,7 @@ from rammeaftale.domain.settlement import (
     Invoice,
     MonthBill,
     Period,
+    Placement,
     RefundClaim,
     bill_month,
     credit_note,
@@ -210,6 +212,7 @@ def _bill_month(
     placements = uow.placements.billable(operator.id, period.start, period.end)
     # § 13 citizen schedules' daily rates from their effective dates; R-SET-08 closing costs on the notice
     placements = with_schedules_and_closing_costs(uow, placements)
+    placements = with_drawing_rights(uow, operator.id, year, placements)  # R-OBJ-03, objective financing
     ids = {p.placement_id: placement_id for placement_id, p in placements}
     if progress is None:
         bills = [bill_month(p, year, month, rules) for _, p in placements]
@@ -295,6 +298,23 @@ def _bill_month(
         after={"invoices": {i.number: f"{i.total:.2f}" for i in invoices}},
     )
     return RunResult(run_id, operator, year, month, issued, invoices, unchanged, len(placements), findings)
+
+
+def with_drawing_rights(
+    uow: UnitOfWork, operator_id: int, year: int, placements: Sequence[tuple[int, Placement]]
+) -> list[tuple[int, Placement]]:
+    """R-OBJ-03: a placement whose paying municipality (the acting one while it is in doubt) holds a drawing
+    right on the offer that year, by an agreement of objective financing, is billed at 0 kr. a day."""
+    holders = uow.financing.drawing_rights(operator_id, year)
+    return [
+        (pk, dataclasses.replace(p, drawing_right=True)) if _financer(p) in holders.get(pk, frozenset()) else (pk, p)
+        for pk, p in placements
+    ]
+
+
+def _financer(placement: Placement) -> int:
+    paying = placement.paying_municipality
+    return paying if paying is not None else placement.acting_municipality
 
 
 def _claims_by_payer(bills: Sequence[MonthBill]) -> dict[int, list[RefundClaim]]:

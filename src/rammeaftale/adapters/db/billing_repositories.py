@@ -24,6 +24,8 @@ from sqlalchemy.orm import Session, aliased
 from rammeaftale.adapters.db import models as m
 from rammeaftale.domain.settlement import DocumentKind, InvoiceLine, LineKind, Period, RefundClaim
 
+MONTH, ON_ACCOUNT, TRUE_UP = "month", "on_account", "true_up"  # what an invoice or a run is for (migration 0009)
+
 INVOICE_COLUMNS = (
     "id",
     "operator_id",
@@ -45,6 +47,9 @@ INVOICE_COLUMNS = (
     "status",
     "ruleset_id",
     "created_at",
+    "purpose",
+    "financing_id",
+    "installment",
 )
 LINE_COLUMNS = (
     "invoice_id",
@@ -94,6 +99,9 @@ COPY_TYPES = {
         "varchar",
         "varchar",
         "timestamptz",
+        "varchar",
+        "int4",
+        "int4",
     ),
     "invoice_lines": (
         "int4",
@@ -143,6 +151,9 @@ class StoredInvoice:
     created_at: datetime
     credited_by: str | None = None
     credited_by_id: int | None = None
+    purpose: str = MONTH  # month | on_account | true_up (objective financing, R-SET-12)
+    financing_id: int | None = None
+    installment: int | None = None
 
     @property
     def current(self) -> bool:
@@ -217,6 +228,9 @@ class NewInvoice:
     created_at: datetime
     lines: tuple[tuple[int | None, InvoiceLine], ...]
     claims: tuple[RefundClaim, ...] = ()
+    purpose: str = MONTH
+    financing_id: int | None = None
+    installment: int | None = None
 
 
 def _invoice(row: Any, credited_by: str | None = None, credited_by_id: int | None = None) -> StoredInvoice:
@@ -242,6 +256,9 @@ def _invoice(row: Any, credited_by: str | None = None, credited_by_id: int | Non
         created_at=_utc(row.created_at),
         credited_by=credited_by,
         credited_by_id=credited_by_id,
+        purpose=row.purpose,
+        financing_id=row.financing_id,
+        installment=row.installment,
     )
 
 
@@ -266,6 +283,9 @@ def _issued(invoice_id: int, inv: NewInvoice) -> StoredInvoice:
         status="issued",
         ruleset_id=inv.ruleset_id,
         created_at=_utc(inv.created_at),
+        purpose=inv.purpose,
+        financing_id=inv.financing_id,
+        installment=inv.installment,
     )
 
 
@@ -425,6 +445,9 @@ class BillingRepository:
                 "issued",
                 inv.ruleset_id,
                 inv.created_at,
+                inv.purpose,
+                inv.financing_id,
+                inv.installment,
             )
             for invoice_id, inv in zip(ids, invoices, strict=True)
         ]
@@ -520,10 +543,18 @@ class BillingRepository:
         return self._invoices(m.InvoiceRow.id.in_(ids)) if ids else []
 
     def of_month(self, operator_id: int, year: int, month: int) -> list[StoredInvoice]:
-        """Every invoice and credit note of an operator's month, in number order."""
+        """Every invoice and credit note of an operator's monthly run for a month, in number order (not the
+        on-account and true-up invoices of objective financing, which the monthly run never corrects)."""
         return self._invoices(
-            m.InvoiceRow.operator_id == operator_id, m.InvoiceRow.year == year, m.InvoiceRow.month == month
+            m.InvoiceRow.operator_id == operator_id,
+            m.InvoiceRow.year == year,
+            m.InvoiceRow.month == month,
+            m.InvoiceRow.purpose == MONTH,
         )
+
+    def of_financing(self, agreement_id: int) -> list[StoredInvoice]:
+        """The on-account and true-up invoices and credit notes of one financing agreement, in number order."""
+        return self._invoices(m.InvoiceRow.financing_id == agreement_id)
 
     def of_operator(self, operator_id: int, year: int | None = None, month: int | None = None) -> list[StoredInvoice]:
         return self._invoices(m.InvoiceRow.operator_id == operator_id, *_month_filter(year, month))
@@ -612,7 +643,10 @@ class BillingRepository:
     # --- runs -----------------------------------------------------------------------------------------------
 
     def runs(self, operator_id: int, year: int | None = None, month: int | None = None) -> list[StoredRun]:
-        query = select(m.BillingRunRow).where(m.BillingRunRow.operator_id == operator_id)
+        """The operator's monthly runs (not the issues of objective financing), oldest first."""
+        query = select(m.BillingRunRow).where(
+            m.BillingRunRow.operator_id == operator_id, m.BillingRunRow.purpose == MONTH
+        )
         if year is not None:
             query = query.where(m.BillingRunRow.year == year)
         if month is not None:

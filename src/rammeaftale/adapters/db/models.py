@@ -449,6 +449,7 @@ class BillingRunRow(Base):
     unchanged: Mapped[int] = mapped_column(Integer)
     lines_written: Mapped[int] = mapped_column(Integer)
     findings: Mapped[list[Any]] = mapped_column(JSON)
+    purpose: Mapped[str] = mapped_column(String(20), default="month", server_default="month")  # migration 0009
 
 
 class InvoiceNumberRow(Base):
@@ -464,7 +465,11 @@ class InvoiceRow(Base):
     database refuses UPDATE and DELETE; a credit note references the invoice it cancels (``credits_id``)."""
 
     __tablename__ = "invoices"
-    __table_args__ = (UniqueConstraint("operator_id", "sequence"), UniqueConstraint("credits_id"))
+    __table_args__ = (
+        UniqueConstraint("operator_id", "sequence"),
+        UniqueConstraint("credits_id"),
+        Index("uq_invoices_installment", "financing_id", "installment", "payer_kommunekode", unique=True),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     operator_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("billing_runs.id"), index=True)
@@ -485,6 +490,10 @@ class InvoiceRow(Base):
     status: Mapped[str] = mapped_column(String(20))  # issued
     ruleset_id: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # migration 0009: month | on_account | true_up; objective financing names its agreement and installment
+    purpose: Mapped[str] = mapped_column(String(20), default="month", server_default="month")
+    financing_id: Mapped[int | None] = mapped_column(Integer)
+    installment: Mapped[int | None] = mapped_column(Integer)
 
 
 class InvoiceLineRow(Base):
@@ -629,5 +638,49 @@ class ClosingCostsRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     placement_id: Mapped[int] = mapped_column(ForeignKey("placements.id"), index=True)
     until: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class FinancingAgreementRow(Base):
+    """An offer's objective financing for one year (handbook § 10, R-OBJ-01/03), registered by the secretariat;
+    one per offer and year, append-only (migration 0009)."""
+
+    __tablename__ = "financing_agreements"
+    __table_args__ = (UniqueConstraint("offer_id", "year", name="uq_financing_agreements_offer_year"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id"))
+    operator_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    region_code: Mapped[int] = mapped_column(Integer, index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[Decimal] = mapped_column(AMOUNT)
+    key_kind: Mapped[str] = mapped_column(String(30))
+    drawing_right: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class FinancingWeightRow(Base):
+    """One municipality's weight in an agreement's key: ``stage`` plan (the agreement) or actual (the true-up)."""
+
+    __tablename__ = "financing_weights"
+    __table_args__ = (
+        UniqueConstraint("agreement_id", "stage", "kommunekode", name="uq_financing_weights_municipality"),
+    )
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("financing_agreements.id"), primary_key=True)
+    stage: Mapped[str] = mapped_column(String(10), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kommunekode: Mapped[int] = mapped_column(Integer)
+    weight: Mapped[Decimal] = mapped_column(Numeric(18, 6))
+
+
+class FinancingTrueUpRow(Base):
+    """R-SET-12: an agreement's year-end true-up, at most one, and the run that issued its documents."""
+
+    __tablename__ = "financing_true_ups"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("financing_agreements.id"), unique=True)
+    actual_amount: Mapped[Decimal] = mapped_column(AMOUNT)
+    run_id: Mapped[int] = mapped_column(ForeignKey("billing_runs.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -14,6 +14,7 @@ from rammeaftale.adapters.db.accounts_repositories import (
     ReserveLedgerRepository,
 )
 from rammeaftale.adapters.db.billing_repositories import BillingRepository
+from rammeaftale.adapters.db.financing_repositories import FinancingRepository
 from rammeaftale.adapters.db.placements_repositories import PlacementRepository
 from rammeaftale.adapters.db.repositories import (
     AppendixRepository,
@@ -46,6 +47,7 @@ class UnitOfWork:
         self.regulations = RegulationRepository(self.session)
         self.reserves = ReserveLedgerRepository(self.session)
         self.billing = BillingRepository(self.session)
+        self.financing = FinancingRepository(self.session)
         vault = self._cpr_vault
         self.placements = PlacementRepository(self.session, (lambda: vault) if vault else vault_from_environment)
         return self
