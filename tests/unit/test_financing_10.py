@@ -15,12 +15,18 @@ from rammeaftale.domain.financing import (
     FinancingError,
     KeyKind,
     ObjectiveFinancing,
+    TrueUpLine,
     distribute,
+    installment_count,
+    installment_period,
+    on_account_invoice,
     on_account_plan,
     paid_so_far,
     true_up,
+    true_up_document,
 )
 from rammeaftale.domain.rules import RuleSet
+from rammeaftale.domain.settlement import DocumentKind, LineKind, Period
 from tests.unit.factories import midtjylland, nordjylland
 
 HANDBOOK_KEY = {"Morsø": Decimal(12345), "Thisted": Decimal(23456), "Brønderslev": Decimal(34567)}
@@ -178,3 +184,91 @@ def test_r_set_12_on_account_and_true_up_add_up_to_the_actual_amount(budget, act
     result = true_up(paid, Decimal(actual), pairs)
     assert result.total_difference == Decimal(actual - budget)
     assert all(line.paid_on_account + line.difference == line.final_share for line in result.lines)
+
+
+# -- the invoices of objective financing (R-SET-12) ------------------------------------------------------
+
+
+def _financing(amount: int, key: list[tuple[str, Decimal]]) -> ObjectiveFinancing:
+    return ObjectiveFinancing("N-851-01", 2025, Decimal(amount), KeyKind.POPULATION, tuple(key))
+
+
+def test_r_set_12_installments_cover_whole_months_of_the_year():
+    assert installment_period(2025, 3, 12) == Period(date(2025, 3, 1), date(2025, 3, 31))
+    assert installment_period(2024, 1, 6) == Period(date(2024, 1, 1), date(2024, 2, 29))
+    assert installment_period(2025, 3, 4) == Period(date(2025, 7, 1), date(2025, 9, 30))
+    assert installment_count(with_parameters(nordjylland(), on_account_installments_per_year=4)) == 4
+    for count in (0, 5, 7):
+        with pytest.raises(FinancingError, match="gå op i 12"):
+            installment_count(with_parameters(nordjylland(), on_account_installments_per_year=count))
+    with pytest.raises(FinancingError, match="Raten 13 findes ikke"):
+        installment_period(2025, 13, 12)
+
+
+def test_r_set_12_on_account_invoice_has_one_line_of_the_installment_and_names_the_rule():
+    financing = _financing(1000000, [(k, w) for k, w in HANDBOOK_KEY.items()])
+    plan = on_account_plan(financing.distribution(), nordjylland())
+    first = plan[
+        0
+    ]  # Morsø's January installment: 175,435 / 12 = 14,619.58 -> 14,620 (earlier ones take the odd kroner)
+    invoice = on_account_invoice(851, 773, financing, first, 12, date(2025, 1, 2), date(2025, 2, 1))
+    assert invoice is not None
+    (line,) = invoice.lines
+    assert (invoice.total, line.amount, line.rule_id, line.kind) == (
+        Decimal(14620),
+        Decimal(14620),
+        "R-SET-12",
+        LineKind.ON_ACCOUNT,
+    )
+    assert invoice.month == Period(date(2025, 1, 1), date(2025, 1, 31))
+    assert "A conto-rate 1 af 12" in line.label
+    zero = dataclasses.replace(first, amount=Decimal(0))
+    assert on_account_invoice(851, 773, financing, zero, 12, date(2025, 1, 2), date(2025, 2, 1)) is None
+
+
+def test_r_set_12_true_up_is_an_invoice_for_more_a_credit_note_for_less_and_nothing_when_even():
+    financing = _financing(1000, [("851", Decimal(1))])
+    issued, due = date(2026, 1, 15), date(2026, 2, 14)
+    more = true_up_document(851, 851, financing, TrueUpLine("851", Decimal(1000), Decimal(1200)), issued, due, "")
+    assert more is not None and more.kind is DocumentKind.INVOICE and more.total == Decimal(200)
+    less = true_up({"851": Decimal(1000)}, Decimal(900), [("851", Decimal(1))]).lines[0]
+    refund = true_up_document(851, 851, financing, less, issued, due, "851-000012")
+    assert refund is not None and refund.kind is DocumentKind.CREDIT_NOTE
+    assert (refund.total, refund.credits, refund.lines[0].quantity) == (Decimal(-100), "851-000012", Decimal(-1))
+    even = TrueUpLine("851", Decimal(1000), Decimal(1000))
+    assert true_up_document(851, 851, financing, even, issued, due, "") is None
+    with pytest.raises(FinancingError, match="ingen a conto-faktura"):
+        true_up_document(851, 851, financing, less, issued, due, "")
+
+
+@settings(max_examples=40)
+@given(
+    budget=st.integers(min_value=0, max_value=10**8),
+    actual=st.integers(min_value=0, max_value=10**8),
+    key=weights,
+    installments=st.sampled_from([1, 2, 3, 4, 6, 12]),
+)
+def test_r_set_12_installment_invoices_and_true_up_documents_add_up_to_each_final_share(
+    budget, actual, key, installments
+):
+    pairs = [(str(800 + n), Decimal(w)) for n, w in enumerate(key)]
+    financing = _financing(budget, pairs)
+    rules = with_parameters(nordjylland(), on_account_installments_per_year=installments)
+    issued, due = date(2026, 1, 15), date(2026, 2, 14)
+    billed: dict[str, Decimal] = {}
+    last: dict[str, str] = {}
+    for n, installment in enumerate(on_account_plan(financing.distribution(), rules)):
+        invoice = on_account_invoice(
+            851, int(installment.municipality), financing, installment, installments, issued, due
+        )
+        if invoice is not None:
+            billed[installment.municipality] = billed.get(installment.municipality, Decimal(0)) + invoice.total
+            last[installment.municipality] = f"851-{n:06d}"
+    result = true_up(billed, Decimal(actual), pairs)
+    for line in result.lines:
+        document = true_up_document(
+            851, int(line.municipality), financing, line, issued, due, last.get(line.municipality, "")
+        )
+        total = billed.get(line.municipality, Decimal(0)) + (document.total if document else Decimal(0))
+        assert total == line.final_share  # what a municipality is invoiced in all is its share of the actual amount
+    assert sum((line.final_share for line in result.lines), Decimal(0)) == Decimal(actual)
