@@ -95,7 +95,7 @@ def notice_command(
     typer.echo(f"Tillægsydelser betales til og med {format_date(outcome.supplements_until)} (R-SET-05)")
 
 
-def _read_weights(file: Path) -> list[tuple[str, Decimal]]:
+def read_weights_file(file: Path) -> list[tuple[str, Decimal]]:
     """The key from a CSV file with the columns municipality,weight (comma or semicolon separated)."""
     try:
         text = file.read_bytes().decode("utf-8-sig")
@@ -148,7 +148,7 @@ def distribute_command(
         total = amount(amount_text)
     except MoneyError as exc:
         _fail(f"--amount skal være et beløb i hele kroner ({exc})")
-    key = _read_weights(weights)
+    key = read_weights_file(weights)
     try:
         result = distribute(total, key)
     except FinancingError as exc:

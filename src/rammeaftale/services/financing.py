@@ -168,7 +168,7 @@ def register_agreement(
     findings: list[Finding] = []
     if not FIRST_YEAR <= year <= LAST_YEAR:
         findings.append(_error("R-OBJ-01", "year", f"Året {year} ligger uden for aftalens perioder."))
-    elif uow.financing.exists(offer.id, year):
+    elif uow.financing.find(offer.id, year) is not None:
         findings.append(
             _error("R-OBJ-01", "year", f"{offer.code} har allerede en aftale om objektiv finansiering for {year}.")
         )
@@ -484,6 +484,21 @@ def agreements(uow: UnitOfWork, actor: Actor, year: int | None = None) -> tuple[
     raise Forbidden("Du kan ikke se aftaler om objektiv finansiering.")
 
 
+def _visible(uow: UnitOfWork, actor: Actor, agreement: StoredAgreement | None) -> StoredAgreement | None:
+    if agreement is None or actor.role == "system":
+        return agreement
+    return agreement if agreement.id in {a.id for a in agreements(uow, actor, agreement.year)} else None
+
+
+def find_agreement(uow: UnitOfWork, actor: Actor, offer_code: str, year: int) -> StoredAgreement:
+    """The offer's agreement for the year, for a party that may see it; otherwise NotFound."""
+    offer = uow.offers.by_code(offer_code)
+    agreement = _visible(uow, actor, uow.financing.find(offer.id, year) if offer else None)
+    if agreement is None:
+        raise NotFound(f"{offer_code} har ingen aftale om objektiv finansiering for {year}.")
+    return agreement
+
+
 def _buyer_code(uow: UnitOfWork, actor: Actor) -> int | None:
     if actor.role != "buyer" or actor.organisation_id is None:
         return None
@@ -492,9 +507,8 @@ def _buyer_code(uow: UnitOfWork, actor: Actor) -> int | None:
 
 
 def agreement_detail(uow: UnitOfWork, actor: Actor, agreement_id: int) -> AgreementDetail:
-    """One agreement for a party that may see it (``agreements``); another answers NotFound."""
-    visible = {a.id: a for a in agreements(uow, actor)}
-    agreement = visible.get(agreement_id)
+    """One agreement for a party that may see it (``agreements``, and the system); another answers NotFound."""
+    agreement = _visible(uow, actor, uow.financing.get(agreement_id))
     if agreement is None:
         raise NotFound("Aftalen om objektiv finansiering findes ikke.")
     operator = uow.organisations.get(agreement.operator_id)

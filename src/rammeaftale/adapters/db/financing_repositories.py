@@ -69,13 +69,10 @@ class FinancingRepository:
         if rows:
             self.session.execute(insert(m.FinancingWeightRow), rows)
 
-    def exists(self, offer_id: int, year: int) -> bool:
-        found = self.session.scalar(
-            select(m.FinancingAgreementRow.id).where(
-                m.FinancingAgreementRow.offer_id == offer_id, m.FinancingAgreementRow.year == year
-            )
-        )
-        return found is not None
+    def find(self, offer_id: int, year: int) -> StoredAgreement | None:
+        """The offer's agreement for the year, if there is one."""
+        found = self._agreements(m.FinancingAgreementRow.offer_id == offer_id, m.FinancingAgreementRow.year == year)
+        return found[0] if found else None
 
     def get(self, agreement_id: int) -> StoredAgreement | None:
         found = self._agreements(m.FinancingAgreementRow.id == agreement_id)
