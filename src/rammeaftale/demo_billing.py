@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from rammeaftale.adapters.db.uow import UnitOfWork
 from rammeaftale.demo import OFFERS, OPERATOR_LOGINS, _actors
+from rammeaftale.demo_financing import finish_demo_year, invoice_demo_installment, register_demo_agreements
 from rammeaftale.services.billing import run_month
 from rammeaftale.services.context import Actor, Clock
 
@@ -29,15 +30,21 @@ def _clock(month: int) -> Clock:
 
 
 def bill_demo_months(engine: Engine) -> int:
-    """Run the demo months for every demo operator; returns how many invoices and credit notes were issued
-    (0 when they were billed already: the run is idempotent, R-SET-02)."""
+    """Run the demo months for every demo operator, with the demo's objective financing (its agreements first,
+    so their drawing rights are billed at 0 kr., R-OBJ-03, and each month's on-account installment before the
+    month); returns how many invoices and credit notes were issued (0 when everything was issued already: the
+    runs are idempotent, R-SET-02)."""
     actors = _actors(engine)
+    register_demo_agreements(engine, actors)
+    operators: dict[int, Actor] = {}
     issued = 0
     for code in sorted({offer.operator for offer in OFFERS}):
         actor: Actor = actors[OPERATOR_LOGINS.get(code, f"operator:{code}")]
         assert actor.organisation_id is not None
+        operators[code] = actor
         for month in BILLED_MONTHS:
+            issued += invoice_demo_installment(engine, actor, code, month)
             with UnitOfWork(engine) as uow:
                 result = run_month(uow, actor, _clock(month), actor.organisation_id, BILLED_YEAR, month)
             issued += len(result.issued)
-    return issued
+    return issued + finish_demo_year(engine, operators)

@@ -99,7 +99,7 @@ def test_appendix_is_written_in_each_format(database, fmt):
         assert "2.070,25" in content.decode()
 
 
-def test_r_set_01_r_set_02_the_demo_command_bills_january_to_june_2025_once_and_a_second_demo_issues_nothing(
+def test_r_set_01_r_set_02_r_set_12_the_demo_command_bills_january_to_june_2025_and_its_financing_once(
     database,
 ):
     from rammeaftale.adapters.db.engine import make_engine
@@ -107,10 +107,16 @@ def test_r_set_01_r_set_02_the_demo_command_bills_january_to_june_2025_once_and_
 
     engine = make_engine()
     with UnitOfWork(engine) as uow:
-        thisted = sorted({(i.year, i.month) for i in uow.billing.to_payer(787)})
-    assert thisted == [(2025, m) for m in range(1, 7)]
+        documents = uow.billing.to_payer(787)
+    months = sorted({(i.year, i.month) for i in documents if i.purpose == "month"})
+    assert months == [(2025, m) for m in range(1, 7)]
+    on_account = sorted(i.installment for i in documents if i.purpose == "on_account")
+    assert on_account == list(range(1, 13))  # Rådgivningen Nord's 2025 installments (demo_financing.py)
+    (true_up,) = [i for i in documents if i.purpose == "true_up"]
+    assert true_up.kind.value == "credit_note" and true_up.total < 0  # the actual amount was lower
     again = runner.invoke(app, ["demo"])
-    assert again.exit_code == 0 and "fakturaer udstedt" not in again.output
+    assert again.exit_code == 0 and "bilag udstedt" not in again.output
     with UnitOfWork(engine) as uow:
-        assert all(i.kind.value == "invoice" and i.current for i in uow.billing.to_payer(787))
+        assert all(i.kind.value == "invoice" and i.current for i in uow.billing.to_payer(787) if i.purpose == "month")
+        assert len(uow.billing.to_payer(787)) == len(documents)
     engine.dispose()

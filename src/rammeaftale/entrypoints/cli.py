@@ -20,6 +20,8 @@ from rammeaftale.domain.money import MoneyError, amount
 from rammeaftale.domain.supplements import ata_price
 from rammeaftale.entrypoints.cli_accounts import accounts, surplus_command
 from rammeaftale.entrypoints.cli_billing import billing
+from rammeaftale.entrypoints.cli_financing import financing
+from rammeaftale.entrypoints.cli_refunds import refunds
 from rammeaftale.entrypoints.cli_settlement import settlement
 from rammeaftale.entrypoints.cli_users import user
 from rammeaftale.services import appendix as appendix_service
@@ -35,6 +37,8 @@ app.add_typer(user, name="user")
 app.add_typer(accounts, name="accounts")
 app.add_typer(settlement)  # `notice` and `distribute` at the top level: entrypoints/cli_settlement.py
 app.add_typer(billing)  # `bill` at the top level: entrypoints/cli_billing.py
+app.add_typer(financing, name="financing")  # objective financing: entrypoints/cli_financing.py
+app.add_typer(refunds, name="refunds")  # `refunds run` and `refunds list`: entrypoints/cli_refunds.py
 
 
 def _print_json(data: Any) -> None:
@@ -55,7 +59,7 @@ def demo() -> None:
     typer.echo("Demodata indlæst." if loaded else "Demodata findes allerede; intet ændret.")
     issued = bill_demo_months(engine)
     if issued:
-        typer.echo(f"Demo-afregning januar–juni 2025 kørt: {issued} fakturaer udstedt.")
+        typer.echo(f"Demo-afregning januar–juni 2025 og objektiv finansiering kørt: {issued} bilag udstedt.")
 
 
 @app.command()

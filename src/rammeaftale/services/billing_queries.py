@@ -198,8 +198,9 @@ def invoice_detail(uow: UnitOfWork, actor: Actor, clock: Clock, invoice_id: int)
 
 
 def log_reads(uow: UnitOfWork, clock: Clock, actor: Actor, placement_refs: Iterable[str]) -> None:
-    """Log one read per placement on the lines handed out (the invoice page and the downloads alike)."""
-    refs = sorted(set(placement_refs))
+    """Log one read per placement on the lines handed out (the invoice page and the downloads alike); lines of
+    objective financing name no placement."""
+    refs = sorted(set(placement_refs) - {""})
     for ref in refs:
         record_read(uow, clock, actor, ref, READ_PURPOSE, commit=False)
     if refs:

@@ -270,7 +270,8 @@ def _line(parent: ET.Element, number: int, line: InvoiceLine, kind: DocumentKind
     unit = UNIT_CODES.get(line.unit, "EA")
     element = _add(parent, "cac:CreditNoteLine" if credit else "cac:InvoiceLine")
     _add(element, "cbc:ID", str(number))
-    _add(element, "cbc:Note", f"Indskrivning {line.placement_id}; regel {line.rule_id}", languageID="da")
+    placement = f"Indskrivning {line.placement_id}; " if line.placement_id else ""  # none: objective financing
+    _add(element, "cbc:Note", f"{placement}regel {line.rule_id}", languageID="da")
     _add(
         element, "cbc:CreditedQuantity" if credit else "cbc:InvoicedQuantity", _number(figures.quantity), unitCode=unit
     )
@@ -282,6 +283,8 @@ def _line(parent: ET.Element, number: int, line: InvoiceLine, kind: DocumentKind
     _add(item, "cbc:Name", line.label)
     _add(_add(item, "cac:SellersItemIdentification"), "cbc:ID", line.kind.value)
     for name, value in (("Indskrivning", line.placement_id), ("Regel", line.rule_id)):
+        if not value:
+            continue
         prop = _add(item, "cac:AdditionalItemProperty")
         _add(prop, "cbc:Name", name)
         _add(prop, "cbc:Value", value)
