@@ -25,7 +25,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 screenshots: $(STAMP)
-	RAMMEAFTALE_UPDATE_SCREENSHOTS=1 RAMMEAFTALE_REQUIRE_BROWSER=1 $(BIN)/python -m pytest tests/e2e/test_browser_cycle.py tests/e2e/test_browser_account.py tests/e2e/test_browser_accounts.py tests/e2e/test_browser_billing.py
+	RAMMEAFTALE_UPDATE_SCREENSHOTS=1 RAMMEAFTALE_REQUIRE_BROWSER=1 $(BIN)/python -m pytest tests/e2e/test_browser_cycle.py tests/e2e/test_browser_account.py tests/e2e/test_browser_accounts.py tests/e2e/test_browser_billing.py tests/e2e/test_browser_financing.py
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

@@ -18,6 +18,7 @@ Each use case is one transaction with one audit entry. Danish messages; findings
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -104,7 +105,14 @@ def _error(rule: str, field: str, message: str) -> Finding:
     return Finding(rule, Severity.ERROR, message, field)
 
 
+THOUSANDS = re.compile(r"\d{1,3}(\.\d{3})+")
+
+
 def _whole_kroner(raw: object, field: str, findings: list[Finding]) -> Decimal | None:
+    """A whole-krone amount; "900.000" is read as nine hundred thousand (Danish thousands separator), since
+    these amounts have no øre (R-OBJ-02)."""
+    if isinstance(raw, str) and THOUSANDS.fullmatch(raw.strip()):
+        raw = raw.strip().replace(".", "")
     try:
         value = exact_amount(raw)
     except MoneyError:

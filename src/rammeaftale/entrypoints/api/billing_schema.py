@@ -31,6 +31,7 @@ class InvoiceOut(BaseModel):
     current: bool
     open_disputes: int
     ruleset_id: str
+    purpose: str = "month"  # month | on_account | true_up (objective financing, R-SET-12)
 
 
 class LineOut(BaseModel):

@@ -53,7 +53,7 @@ def _kr(value: Decimal) -> str:
     return f"{value:.2f}"
 
 
-def _invoice(v: InvoiceView) -> InvoiceOut:
+def invoice_out(v: InvoiceView) -> InvoiceOut:
     i = v.invoice
     return InvoiceOut(
         id=i.id,
@@ -76,6 +76,7 @@ def _invoice(v: InvoiceView) -> InvoiceOut:
         current=i.current,
         open_disputes=v.open_disputes,
         ruleset_id=i.ruleset_id,
+        purpose=i.purpose,
     )
 
 
@@ -126,7 +127,7 @@ def _dispute(d: StoredDispute) -> DisputeOut:
 
 
 def _invoices(views: Sequence[InvoiceView]) -> list[InvoiceOut]:
-    return [_invoice(v) for v in views]
+    return [invoice_out(v) for v in views]
 
 
 def _run(uow: UowDep, run: RunResult) -> RunOut:
@@ -194,7 +195,7 @@ def get_invoice(invoice_id: int, uow: UowDep, actor: UserDep, clock: ClockDep) -
     """One invoice or credit note with its lines (each with the rule that produced it), claims and disputes."""
     d = billing_queries.invoice_detail(uow, actor, clock, invoice_id)
     return InvoiceDetailOut(
-        **_invoice(d.view).model_dump(),
+        **invoice_out(d.view).model_dump(),
         lines=[_line(s) for s in d.lines],
         claims=[_claim(ClaimView(d.view.invoice, c)) for c in d.claims],
         disputes=[_dispute(x) for x in d.disputes],
@@ -214,7 +215,7 @@ def resolve_invoice_dispute(
     """R-SET-02: the operator answers and corrects by a run of the month (credit note + new invoice if changed)."""
     r = resolve_dispute(uow, actor, clock, dispute_id, body.resolution)
     views = {
-        v.invoice.id: _invoice(v)
+        v.invoice.id: invoice_out(v)
         for v in billing_queries.views_of(uow, [i for i in (r.credit_note, r.new_invoice) if i])
     }
     return ResolutionOut(

@@ -13,6 +13,7 @@ from rammeaftale.entrypoints.web import (
     pages_auth,
     pages_billing,
     pages_cycle,
+    pages_financing,
     pages_offers,
     pages_placements,
     pages_reserves,
@@ -32,6 +33,7 @@ PAGES = (
     pages_reserves,
     pages_placements,
     pages_billing,
+    pages_financing,
 )
 for module in PAGES:
     router.include_router(module.router)
