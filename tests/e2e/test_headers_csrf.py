@@ -23,6 +23,7 @@ from rammeaftale.entrypoints.policies import CONTENT_SECURITY_POLICY, declared_r
 from rammeaftale.entrypoints.web.billing_jobs import BillingJob, jobs_of
 from rammeaftale.services.billing import run_month
 from rammeaftale.services.context import SYSTEM
+from rammeaftale.services.financing import register_agreement
 from tests.conftest import fixed_clock
 from tests.e2e.test_policies import FIXTURE, Demo, body_2027, demo, demo_database
 
@@ -74,6 +75,9 @@ def objects(demo: Demo) -> dict[str, str]:
         placements, _total = uow.placements.for_operator(offer.operator.id)  # the demo's 2025 placements (issue 5)
         run = run_month(uow, SYSTEM, NOW_2026, offer.operator.id, 2025, 3)  # a month billed: idempotent
         assert placements and run.invoices
+        agreement = uow.financing.find(offer_id, 2025) or register_agreement(  # objective financing (section 10)
+            uow, SYSTEM, NOW_2026, "N-851-01", 2025, "120000", "population", [(851, "1"), (787, "1")], False
+        )
     return {
         "offer_id": str(offer_id),
         "service_id": str(service_id),
@@ -88,6 +92,7 @@ def objects(demo: Demo) -> dict[str, str]:
         "dispute_id": "1",
         "month": "3",
         "job_id": finished_job(demo, offer.operator.id),
+        "agreement_id": str(agreement.id),
     }
 
 
@@ -238,8 +243,10 @@ def test_every_state_changing_page_route_refuses_a_post_without_the_token_or_wit
         "session_pk": "1",
     }
     routes = post_routes(demo, api=False)
-    assert len(routes) == 31  # 15 + the accounts pages' 4 (issue 4) + the placement pages' 9 (issue 5 item 7)
+    assert len(routes) == 36  # 15 + the accounts pages' 4 (issue 4) + the placement pages' 9 (issue 5 item 7)
     # + the billing pages' 3 (run, dispute, resolve; issue 5 items 3, 5, 7)
+    # + objective financing's 3 (register, installments, true-up; section 10, R-SET-12)
+    # + health refunds' 2 (register a service, raise the month's claims; R-REF-01)
     before = demo.counts()
     for path, policy in routes:
         client = demo.client(user_for(policy))
@@ -274,7 +281,9 @@ def test_the_csrf_token_is_handed_out_only_to_a_logged_in_session_and_matches_it
 def test_every_state_changing_api_route_refuses_a_session_cookie_call_without_the_csrf_header(demo: Demo) -> None:
     params = {**objects(demo), "submission_id": str(demo.submission("N-1081-01", 2027, "submitted").id)}
     routes = post_routes(demo, api=True)
-    assert len(routes) == 26  # 8, the accounts API (5, issue 4), placements (10) and billing (3, issue 5)
+    assert len(routes) == 33  # 8, the accounts API (5, issue 4), placements (10) and billing (3, issue 5)
+    # + refunds (4: health services, the month's claims, citizen schedules, closing costs; R-REF-01, R-SET-08)
+    # + objective financing (3: register, installments, true-up; section 10, R-SET-12)
     before = demo.counts()
     for path, policy in routes:
         client = demo.client(user_for(policy))

@@ -59,6 +59,12 @@ AUDITED_TABLES = (
     m.DisputeRow,
     m.PlacementRow,
     m.PlacementSupplementRow,
+    m.HealthServiceRow,  # health refunds (R-REF-01), citizen schedules (§ 13), closing costs (R-SET-08)
+    m.HealthRefundClaimRow,
+    m.CitizenScheduleRow,
+    m.ClosingCostsRow,
+    m.FinancingAgreementRow,  # objective financing (section 10, R-SET-12)
+    m.FinancingTrueUpRow,
 )
 
 
@@ -199,6 +205,18 @@ POLICIES = {
     ("POST", "/api/placements/{placement_id}/notice/agreement"): "operator",
     ("POST", "/api/placements/{placement_id}/supplements"): "operator",
     ("POST", "/api/placements/{placement_id}/supplements/{supplement_id}/end"): "operator",
+    # health refunds (R-REF-01), citizen schedules (section 13) and closing costs (R-SET-08)
+    ("POST", "/api/placements/{placement_id}/health-services"): "buyer",
+    ("POST", "/api/health-refunds/{year}/{month}/run"): "buyer",
+    ("GET", "/api/health-refunds"): "buyer",
+    ("POST", "/api/placements/{placement_id}/citizen-schedules"): "operator",
+    ("POST", "/api/placements/{placement_id}/closing-costs"): "operator",
+    # objective financing (section 10, R-SET-12)
+    ("POST", "/api/financing/agreements"): "secretariat",
+    ("GET", "/api/financing/agreements"): "authenticated",
+    ("GET", "/api/financing/agreements/{agreement_id}"): "authenticated",
+    ("POST", "/api/financing/agreements/{agreement_id}/installments"): "operator",
+    ("POST", "/api/financing/agreements/{agreement_id}/true-up"): "operator",
     ("GET", "/api/docs"): "public",
     ("GET", "/"): "public",
     ("GET", "/login"): "public",
@@ -265,6 +283,16 @@ POLICIES = {
     ("POST", "/afregning/fakturaer/{invoice_id}/indsigelse"): "buyer",
     ("POST", "/afregning/indsigelser/{dispute_id}/afgoerelse"): "operator",
     ("GET", "/afregning/opgoerelse"): "buyer",
+    # objective financing pages (section 10, R-SET-12)
+    ("GET", "/finansiering"): "authenticated",
+    ("POST", "/finansiering"): "secretariat",
+    ("GET", "/finansiering/{agreement_id}"): "authenticated",
+    ("POST", "/finansiering/{agreement_id}/rater"): "operator",
+    ("POST", "/finansiering/{agreement_id}/aarsafregning"): "operator",
+    # health refund pages (R-REF-01)
+    ("GET", "/refusion"): "buyer",
+    ("POST", "/refusion/ydelser"): "buyer",
+    ("POST", "/refusion/krav"): "buyer",
 }
 
 

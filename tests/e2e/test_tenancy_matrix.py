@@ -31,6 +31,7 @@ from rammeaftale.services.accounts import submit_accounts
 from rammeaftale.services.billing import run_month
 from rammeaftale.services.billing_disputes import dispute_line
 from rammeaftale.services.context import SYSTEM, Actor
+from rammeaftale.services.financing import register_agreement
 from tests.e2e.test_policies import TODAY, Demo, body_2027, demo, demo_database
 from tests.report import write_figures
 
@@ -69,7 +70,7 @@ class Who:
 class Target:
     """An object a route works on; ``operator_id`` and ``region_code`` say whose it is (None: no one's)."""
 
-    kind: str  # submission | service | region | offer | accounts | operator | invoice | dispute | buyer | placement
+    kind: str  # submission | service | region | offer | accounts | operator | invoice | dispute | buyer | placement | agreement
     id: int
     operator_id: int | None
     region_code: int | None
@@ -102,6 +103,13 @@ def entitled(who: Who, action: str, target: Target) -> bool:
         "pay": paying,  # the buyer's statement, a dispute: the paying municipality only
         # a placement (citizen data): the operator of the offer and the acting and paying municipalities' buyers
         "placement": own_organisation or (who.role == "buyer" and who.organisation_id in target.buyers),
+        # R-REF-01: the municipality where the offer lies names any placement by its pseudonymous id (decision in
+        # services/refunds.py); it sees nothing of it but its own registrations and claims
+        "health_service": who.role == "buyer",
+        # objective financing (section 10): the region's secretariat, the offer's operator and the municipalities
+        # in the key read an agreement; only the operator invoices it (R-SET-12)
+        "financing": own_organisation or own_region or (who.role == "buyer" and who.organisation_id in target.buyers),
+        "finance": own_organisation,
     }[action]
 
 
@@ -420,6 +428,61 @@ PROBES = (
         "placement",
         api("POST", "/api/placements/{ref}/supplements/1/end", json={"end": "2026-12-31"}),
     ),
+    # Health refunds (R-REF-01), citizen schedules (section 13) and closing costs (R-SET-08) of a placement.
+    Probe(
+        "POST /api/placements/{ref}/health-services",
+        "placement",
+        "health_service",
+        api(
+            "POST",
+            "/api/placements/{ref}/health-services",
+            json={"year": 2025, "month": 3, "name": "Forsøg", "documented_cost": "1.00"},
+        ),
+    ),
+    Probe(
+        "POST /api/placements/{ref}/citizen-schedules",
+        "placement",
+        "placement",
+        api(
+            "POST",
+            "/api/placements/{ref}/citizen-schedules",
+            json={
+                "effective_from": "2026-01-01",
+                "basis_daily": "1.00",
+                "hourly_rate": "1.00",
+                "services": [{"name": "Forsøg", "hours_per_week": "1"}],
+                "agreed_with_buyer": True,
+            },
+        ),
+    ),
+    Probe(
+        "POST /api/placements/{ref}/closing-costs",
+        "placement",
+        "placement",
+        api("POST", "/api/placements/{ref}/closing-costs", json={"until": "2026-12-31"}),
+    ),
+    # Objective financing (section 10, R-SET-12): an agreement of another region or operator answers 404.
+    Probe("GET /api/financing/agreements/{id}", "agreement", "financing", api("GET", "/api/financing/agreements/{id}")),
+    Probe(
+        "POST /api/financing/agreements/{id}/installments",
+        "agreement",
+        "finance",
+        api("POST", "/api/financing/agreements/{id}/installments", json={"through": 1}),
+    ),
+    Probe(
+        "POST /api/financing/agreements/{id}/true-up",
+        "agreement",
+        "finance",
+        api("POST", "/api/financing/agreements/{id}/true-up", json={"actual_amount": "1"}),
+    ),
+    Probe("GET /finansiering/{id}", "agreement", "financing", page("GET", "/finansiering/{id}")),
+    Probe("POST /finansiering/{id}/rater", "agreement", "finance", page("POST", "/finansiering/{id}/rater")),
+    Probe(
+        "POST /finansiering/{id}/aarsafregning",
+        "agreement",
+        "finance",
+        page("POST", "/finansiering/{id}/aarsafregning", {"faktisk": "1"}),
+    ),
     # Placement pages (issue 5 item 7): the same parties as the placements API.
     Probe("GET /indskrivninger/{ref}", "placement", "placement", page("GET", "/indskrivninger/{ref}")),
     Probe("POST /indskrivninger/{ref}/cpr", "placement", "placement", page("POST", "/indskrivninger/{ref}/cpr")),
@@ -517,6 +580,31 @@ def _billing_targets(uow: UnitOfWork, found: dict[str, list[Target]]) -> None:
         found["buyer"].append(Target("buyer", buyer.id, None, buyer.region_code, 0, buyer.id))
 
 
+AGREEMENTS = (("N-851-01", (851, 787)), ("M-751-01", (751, 657)))  # offer, the municipalities in the key
+
+
+def seed_financing(demo: Demo) -> None:
+    """A 2025 agreement of objective financing for an offer in each region (no drawing right)."""
+    for code, key in AGREEMENTS:
+        with UnitOfWork(demo.engine) as uow:
+            offer = uow.offers.by_code(code)
+            assert offer is not None
+            if uow.financing.find(offer.id, 2025) is None:
+                weights = [(k, "1") for k in key]
+                register_agreement(uow, SYSTEM, lambda: TODAY, code, 2025, "120000", "population", weights, False)
+
+
+def _financing_targets(uow: UnitOfWork, found: dict[str, list[Target]]) -> None:
+    for code, key in AGREEMENTS:
+        offer = uow.offers.by_code(code)
+        assert offer is not None
+        agreement = uow.financing.find(offer.id, 2025)
+        assert agreement is not None
+        buyers = tuple(org.id for k in key if (org := uow.organisations.by_kommunekode(k)) is not None)
+        region = offer.operator.region_code
+        found["agreement"].append(Target("agreement", agreement.id, offer.operator.id, region, buyers=buyers))
+
+
 def _placement_targets(uow: UnitOfWork, found: dict[str, list[Target]]) -> None:
     """The first demo placement of each operator's offers (its acting and paying buyers are its parties)."""
     seen: set[int] = set()
@@ -563,7 +651,8 @@ def targets(demo: Demo) -> dict[str, list[Target]]:
             )
         _billing_targets(uow, found)
         _placement_targets(uow, found)
-    for kind in ("submission", "service", "offer", "accounts", "operator", "invoice", "dispute", "buyer"):
+        _financing_targets(uow, found)
+    for kind in ("submission", "service", "offer", "accounts", "operator", "invoice", "dispute", "buyer", "agreement"):
         found[kind].append(Target(kind, MISSING, None, None, offer_id=1))
     found["placement"].append(Target("placement", MISSING, None, None, ref="P-AAAAAAAAAA"))
     found["region"].append(Target("region", MISSING_REGION, None, None))
@@ -650,6 +739,7 @@ def run_matrix(demo: Demo) -> Matrix:
 def test_no_user_succeeds_on_another_organisations_objects_and_none_learns_that_they_exist(demo: Demo) -> None:
     seed_accounts(demo)
     seed_billing(demo)
+    seed_financing(demo)
     before = demo.counts()
     matrix = run_matrix(demo)
     print(

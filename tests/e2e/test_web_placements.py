@@ -64,6 +64,8 @@ def test_the_buyer_sees_only_its_own_placements_masked_with_the_nav_item_and_the
     march = text(site.client.get("/indskrivninger?tilbud=N-851-01&maaned=2025-03"))
     assert FJORDGAARDEN in march
     assert FJORDGAARDEN not in text(site.client.get("/indskrivninger?maaned=2025-01&tilbud=N-851-01"))
+    bad = site.client.get("/indskrivninger?maaned=marts")  # a malformed filter is a Danish page, not JSON
+    assert bad.status_code == 422 and "ugyldig værdi i «maaned»" in bad.text and "<h1>Ugyldig værdi</h1>" in bad.text
 
 
 def test_the_operator_sees_only_placements_of_its_offers_and_another_organisation_gets_404(site: Site) -> None:

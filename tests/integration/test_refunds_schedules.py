@@ -74,6 +74,22 @@ def test_section_13_citizen_schedule_is_the_billed_tariff_from_its_effective_dat
     assert pk
 
 
+def test_section_13_a_placement_whose_only_tariff_is_its_citizen_schedule_is_billed_from_the_schedule(
+    world: World,
+) -> None:
+    world.place(AARHUS, acting=HERNING, paying=HERNING, tariff=None, placement_id=_ref(8))
+    _run(world, AARHUS, 2025, 3)
+    assert _lines(world.engine, world.organisations[AARHUS], 2025, 3) == []  # no tariff: nothing billed
+    with UnitOfWork(world.engine) as uow:
+        register_citizen_schedule(
+            uow, world.operator(AARHUS), NOW, _ref(8), date(2025, 3, 1), "700.00", "350.00", [("Støtte", "7")], True
+        )
+    _run(world, AARHUS, 2025, 3)
+    (line,) = _lines(world.engine, world.organisations[AARHUS], 2025, 3)
+    # 7 h/week × 350,00 / 7 = 350,00 a day; 700,00 + 350,00 = 1.050,00 × 31 days (section 13, R-SET-03)
+    assert (line.placement_id, line.unit_price, line.amount) == (_ref(8), Decimal("1050.00"), Decimal("32550.00"))
+
+
 def test_section_13_citizen_schedule_only_in_midtjylland_by_the_operator_and_agreed_with_the_buyer(
     world: World,
 ) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
@@ -13,7 +15,9 @@ from rammeaftale.adapters.db.engine import make_engine
 from rammeaftale.entrypoints.api import routes as api_routes
 from rammeaftale.entrypoints.api import routes_accounts as api_accounts_routes
 from rammeaftale.entrypoints.api import routes_billing as api_billing_routes
+from rammeaftale.entrypoints.api import routes_financing as api_financing_routes
 from rammeaftale.entrypoints.api import routes_placements as api_placements_routes
+from rammeaftale.entrypoints.api import routes_refunds as api_refunds_routes
 from rammeaftale.entrypoints.deps import AccountSetupRequired, NotLoggedIn, request_fields
 from rammeaftale.entrypoints.policies import API_DOCS_CSP, SecurityHeaders, check_route_policies
 from rammeaftale.entrypoints.session_cookie import RotatingSessionMiddleware
@@ -59,11 +63,14 @@ def create_app(engine: Engine | None = None, clock: Clock = system_clock) -> Fas
     app.include_router(api_routes.router, prefix="/api")
     app.include_router(api_accounts_routes.router, prefix="/api")
     app.include_router(api_billing_routes.router, prefix="/api")
+    app.include_router(api_financing_routes.router, prefix="/api")
     app.include_router(api_placements_routes.router, prefix="/api")
+    app.include_router(api_refunds_routes.router, prefix="/api")
     if development:
         app.include_router(api_routes.docs_router, prefix="/api")
     app.include_router(pages.router)
     app.add_exception_handler(UseCaseError, _use_case_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
     check_route_policies(app)  # refuses to start when a route declares no policy
     return app
 
@@ -88,6 +95,18 @@ async def _use_case_error(request: Request, exc: UseCaseError) -> Response:
         return RedirectResponse("/konto", status_code=303)
     context = {"message": exc.message, "findings": findings, "status": status, "csrf_token": csrf_token(request)}
     return templates.TemplateResponse(request, "error.html", context, status_code=status)
+
+
+async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
+    """A malformed query or form: FastAPI's JSON 422 for the API (its schema documents it), a Danish page naming
+    the fields for people (``?maaned=marts`` on a page is not an English JSON error)."""
+    if request.url.path.startswith("/api"):
+        return await request_validation_exception_handler(request, exc)
+    fields = sorted({str(error["loc"][-1]) for error in exc.errors() if error.get("loc")})
+    named = ", ".join(f"«{field}»" for field in fields) or "adressen"
+    message = f"Siden kan ikke vises: ugyldig værdi i {named}. Ret adressen eller formularen, og prøv igen."
+    context = {"message": message, "findings": [], "status": 422, "csrf_token": csrf_token(request)}
+    return templates.TemplateResponse(request, "error.html", context, status_code=422)
 
 
 def _log_refusal(request: Request, exc: UseCaseError, status: int) -> None:

@@ -58,7 +58,7 @@ from rammeaftale.services.audit import audit
 from rammeaftale.services.batch import cyclic_gc_paused
 from rammeaftale.services.context import Actor, Clock, today
 from rammeaftale.services.errors import Forbidden, InvalidSubmission, NotFound
-from rammeaftale.services.refunds import with_schedules_and_closing_costs
+from rammeaftale.services.refunds import schedule_rates, schedules_of_operator, with_schedules_and_closing_costs
 from rammeaftale.services.retry import write_use_case
 from rammeaftale.services.serialization import finding_to_data
 
@@ -209,9 +209,11 @@ def _bill_month(
         )
     uow.billing.lock(operator.id)  # every check and number below sees what the operator's last run committed
 
-    placements = uow.placements.billable(operator.id, period.start, period.end)
-    # § 13 citizen schedules' daily rates from their effective dates; R-SET-08 closing costs on the notice
-    placements = with_schedules_and_closing_costs(uow, placements)
+    # § 13 citizen schedules' daily rates from their effective dates (a placement whose only tariff is its
+    # schedule is billed too); R-SET-08 closing costs on the notice
+    schedules = schedules_of_operator(uow, operator.id)
+    placements = uow.placements.billable(operator.id, period.start, period.end, schedule_rates(schedules))
+    placements = with_schedules_and_closing_costs(uow, placements, schedules)
     placements = with_drawing_rights(uow, operator.id, year, placements)  # R-OBJ-03, objective financing
     ids = {p.placement_id: placement_id for placement_id, p in placements}
     if progress is None:

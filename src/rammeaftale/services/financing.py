@@ -170,7 +170,7 @@ def register_agreement(
     nothing saved when there is one."""
     if actor.role not in ("secretariat", "system"):
         raise Forbidden("Kun sekretariatet kan registrere objektiv finansiering.")
-    offer = uow.offers.by_code(offer_code)
+    offer = uow.offers.by_code(_code(offer_code))
     if offer is None or (actor.role != "system" and offer.operator.region_code != actor.region_code):
         raise NotFound("Tilbuddet findes ikke.")
     findings: list[Finding] = []
@@ -492,6 +492,11 @@ def agreements(uow: UnitOfWork, actor: Actor, year: int | None = None) -> tuple[
     raise Forbidden("Du kan ikke se aftaler om objektiv finansiering.")
 
 
+def _code(offer_code: str) -> str:
+    """An offer code as typed, without NUL (text columns hold none) and surrounding blanks."""
+    return offer_code.replace("\x00", "").strip()
+
+
 def _visible(uow: UnitOfWork, actor: Actor, agreement: StoredAgreement | None) -> StoredAgreement | None:
     if agreement is None or actor.role == "system":
         return agreement
@@ -500,7 +505,7 @@ def _visible(uow: UnitOfWork, actor: Actor, agreement: StoredAgreement | None) -
 
 def find_agreement(uow: UnitOfWork, actor: Actor, offer_code: str, year: int) -> StoredAgreement:
     """The offer's agreement for the year, for a party that may see it; otherwise NotFound."""
-    offer = uow.offers.by_code(offer_code)
+    offer = uow.offers.by_code(_code(offer_code))
     agreement = _visible(uow, actor, uow.financing.find(offer.id, year) if offer else None)
     if agreement is None:
         raise NotFound(f"{offer_code} har ingen aftale om objektiv finansiering for {year}.")

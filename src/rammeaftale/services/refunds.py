@@ -22,7 +22,7 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -37,6 +37,8 @@ from rammeaftale.adapters.db.models import (
 )
 from rammeaftale.adapters.db.uow import UnitOfWork
 from rammeaftale.domain.findings import Finding, Severity
+from rammeaftale.domain.money import MoneyError
+from rammeaftale.domain.money import amount as exact_amount
 from rammeaftale.domain.settlement import (
     CitizenSchedule,
     HealthService,
@@ -44,6 +46,7 @@ from rammeaftale.domain.settlement import (
     Placement,
     ScheduledService,
     SettlementError,
+    TariffRate,
     health_refund,
     month_period,
 )
@@ -54,6 +57,7 @@ from rammeaftale.services.placements_access import PLACEMENT_ID, buyer_kommuneko
 from rammeaftale.services.retry import write_use_case
 
 MIDTJYLLAND = 1082
+LARGEST = Decimal("1e10")  # amounts and hours below this fit their columns (QUANTITY: 10 digits before the point)
 NOT_FOUND = "Indskrivningen findes ikke."
 
 
@@ -63,11 +67,11 @@ def _error(rule: str, field: str, message: str) -> Finding:
 
 def _amount(raw: object, field: str, rule: str) -> Decimal:
     try:
-        value = Decimal(str(raw))
-    except (InvalidOperation, ValueError) as exc:
-        raise InvalidSubmission("Beløbet er ikke et tal.", [_error(rule, field, "Skriv et tal.")]) from exc
-    if not value.is_finite():
-        raise InvalidSubmission("Beløbet er ikke et tal.", [_error(rule, field, "Skriv et tal.")])
+        value = exact_amount(raw)  # also Danish input: "2.500,00"
+    except MoneyError as exc:  # not a number, a float, or too many digits to reckon with exactly
+        raise InvalidSubmission("Beløbet er ikke et tal.", [_error(rule, field, str(exc))]) from exc
+    if abs(value) >= LARGEST:  # "1e30" would overflow the columns (and the øre check's precision): a 422, not a 500
+        raise InvalidSubmission("Beløbet er for stort.", [_error(rule, field, "Tallet er for stort.")])
     return value
 
 
@@ -108,7 +112,7 @@ def register_health_service(
     row = _placement_row(uow, placement_id)
     if code == _debtor(row):
         raise Conflict("Den betalende kommune kan ikke kræve refusion af sig selv (R-REF-01).")
-    name = name.strip()[:200]
+    name = name.replace("\x00", "").strip()[:200]  # text columns hold no NUL
     problems = []
     if not name:
         problems.append(_error("R-REF-01", "name", "Skriv ydelsens navn."))
@@ -268,7 +272,10 @@ def register_citizen_schedule(
             effective_from,
             _amount(basis_daily, "basis_daily", "R-TAR-04"),
             _amount(hourly_rate, "hourly_rate", "R-TAR-04"),
-            tuple(ScheduledService(n.strip()[:200], _amount(h, "services", "R-TAR-04")) for n, h in services),
+            tuple(
+                ScheduledService(n.replace("\x00", "").strip()[:200], _amount(h, "services", "R-TAR-04"))
+                for n, h in services
+            ),
         )
     except SettlementError as exc:
         raise InvalidSubmission("Borgerskemaet er ikke gemt.", [_error("R-TAR-04", "services", str(exc))]) from exc
@@ -403,13 +410,31 @@ def _of_placements(uow: UnitOfWork, row: Any, placement_pks: Sequence[int], then
 # --- used by the billing run ------------------------------------------------------------------------------
 
 
+def schedules_of_operator(uow: UnitOfWork, operator_id: int) -> dict[int, tuple[CitizenSchedule, ...]]:
+    """The § 13 schedules in force of every placement in the operator's offers that has one (few: Region
+    Midtjylland's placements with a schedule), read before the run's placements so that a placement whose only
+    tariff is its schedule is billed too."""
+    pks = uow.session.scalars(
+        select(CitizenScheduleRow.placement_id)
+        .join(PlacementRow, PlacementRow.id == CitizenScheduleRow.placement_id)
+        .where(PlacementRow.operator_id == operator_id)
+        .distinct()
+    ).all()
+    return citizen_schedules(uow, list(pks))
+
+
+def schedule_rates(schedules: dict[int, tuple[CitizenSchedule, ...]]) -> dict[int, tuple[TariffRate, ...]]:
+    """Each placement's schedule daily rates from their effective dates (§ 13)."""
+    return {pk: tuple(s.tariff_rate() for s in found) for pk, found in schedules.items()}
+
+
 def with_schedules_and_closing_costs(
-    uow: UnitOfWork, placements: Sequence[tuple[int, Placement]]
+    uow: UnitOfWork, placements: Sequence[tuple[int, Placement]], schedules: dict[int, tuple[CitizenSchedule, ...]]
 ) -> list[tuple[int, Placement]]:
     """The billing run's placements with § 13 schedule rates from their effective dates (earlier tariffs kept
-    before the first schedule) and the R-SET-08 closing costs date on an interim offer's notice."""
+    before the first schedule; ``schedules`` from ``schedules_of_operator``) and the R-SET-08 closing costs date
+    on an interim offer's notice."""
     pks = [pk for pk, _ in placements]
-    schedules = citizen_schedules(uow, pks)
     closing = closing_costs_until(uow, pks)
     result = []
     for pk, p in placements:

@@ -418,7 +418,13 @@ class PlacementRepository:
 
     # --- the billing run's read ---------------------------------------------------------------------------
 
-    def billable(self, operator_id: int, first: date, last: date) -> list[tuple[int, Placement]]:
+    def billable(
+        self,
+        operator_id: int,
+        first: date,
+        last: date,
+        fallback_rates: Mapping[int, tuple[TariffRate, ...]] | None = None,
+    ) -> list[tuple[int, Placement]]:
         """Every confirmed placement of the operator's offers that can be billed for a day in [first, last],
         as ``(placements.id, domain Placement)``, ordered by placement id. Three queries in all.
 
@@ -434,8 +440,9 @@ class PlacementRepository:
         negotiated tariff alone, effective from the start date, when there is one; otherwise one
         ``TariffRate`` per budget year with a published daily tariff for the service and level (newest
         appendix version of the year), effective 1 January. ``drawing_right`` is False (objective financing
-        decides it, R-OBJ-03). A placement without any tariff cannot be a domain ``Placement`` and is left
-        out; registration refuses such placements, so none exists unless data was changed by hand.
+        decides it, R-OBJ-03). A placement without a negotiated or published tariff takes ``fallback_rates``
+        (its citizen schedule's rates, § 13) when it has some; one without any tariff cannot be a domain
+        ``Placement`` and is left out.
         """
         window = (
             (m.PlacementRow.operator_id == operator_id)
@@ -509,6 +516,8 @@ class PlacementRepository:
                 rates: tuple[TariffRate, ...] = (TariffRate(start, _ore(negotiated_raw), NEGOTIATED_LABEL),)
             else:
                 rates = published.get((service_id, level), ())
+            if not rates and fallback_rates:
+                rates = fallback_rates.get(pk, ())  # a citizen schedule as its only tariff (§ 13)
             if not rates:
                 continue
             notice = None

@@ -16,6 +16,7 @@ from rammeaftale.entrypoints.web import (
     pages_financing,
     pages_offers,
     pages_placements,
+    pages_refunds,
     pages_reserves,
     pages_submissions,
 )
@@ -34,6 +35,7 @@ PAGES = (
     pages_placements,
     pages_billing,
     pages_financing,
+    pages_refunds,
 )
 for module in PAGES:
     router.include_router(module.router)
