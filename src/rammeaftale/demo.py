@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from rammeaftale.adapters.db.uow import UnitOfWork
-from rammeaftale.adapters.documents.parties import with_check_digit
+from rammeaftale.adapters.documents.parties import cvr_from, with_check_digit
 from rammeaftale.demo_accounts import load_demo_accounts
 from rammeaftale.demo_placements import load_demo_placements
 from rammeaftale.domain.registry import OfferStatus, OfferVersion
@@ -444,17 +444,56 @@ def load_demo(engine: Engine, *, accounts: bool = True) -> bool:
     return True
 
 
+# Postal addresses of the demo organisations (fictitious streets; real postal codes and towns), and fictitious
+# CVR numbers with a valid modulus-11 check digit: documents name the parties by them (R-SET-13).
+TOWNS: dict[int, tuple[str, str]] = {
+    773: ("7900", "Nykøbing M"), 787: ("7700", "Thisted"), 810: ("9700", "Brønderslev"),
+    813: ("9900", "Frederikshavn"), 820: ("9600", "Aars"), 825: ("9940", "Læsø"), 840: ("9530", "Støvring"),
+    846: ("9500", "Hobro"), 849: ("9440", "Aabybro"), 851: ("9000", "Aalborg"), 860: ("9800", "Hjørring"),
+    615: ("8700", "Horsens"), 657: ("7400", "Herning"), 661: ("7500", "Holstebro"), 665: ("7620", "Lemvig"),
+    671: ("7600", "Struer"), 706: ("8400", "Ebeltoft"), 707: ("8500", "Grenaa"), 710: ("8382", "Hinnerup"),
+    727: ("8300", "Odder"), 730: ("8900", "Randers"), 740: ("8600", "Silkeborg"), 741: ("8305", "Samsø"),
+    746: ("8660", "Skanderborg"), 751: ("8000", "Aarhus C"), 756: ("7430", "Ikast"), 760: ("6950", "Ringkøbing"),
+    766: ("8722", "Hedensted"), 779: ("7800", "Skive"), 791: ("8800", "Viborg"),
+    1081: ("9000", "Aalborg"), 1082: ("8800", "Viborg"),
+}  # fmt: skip
+
+
+def demo_cvr(code: int) -> str:
+    """A fictitious CVR number for a demo municipality or region (not the real one)."""
+    return cvr_from(2900000 + code * 7)
+
+
+def _address(code: int, kind: str) -> tuple[str, str, str]:
+    postal_code, city = TOWNS.get(code, ("", ""))
+    return ("Regionshuset" if kind == "region" else "Rådhuset", postal_code, city)
+
+
 def _load_registry(uow: UnitOfWork) -> None:
     now = datetime(2023, 1, 2, 9, 0, tzinfo=UTC)
     ids: dict[int, int] = {}
     for region_code, (region_name, agreement, municipalities) in REGIONS.items():
         ean = with_check_digit(f"57980000{region_code:04d}")  # valid GLNs: documents are addressed by them
-        ids[region_code] = uow.organisations.add("region", region_name, region_code, None, ean)
+        ids[region_code] = uow.organisations.add(
+            "region",
+            region_name,
+            region_code,
+            None,
+            ean,
+            cvr=demo_cvr(region_code),
+            address=_address(region_code, "region"),
+        )
         for first, last, ruleset_id in PERIODS[region_code]:
             uow.organisations.add_period(region_code, agreement, first, last, ruleset_id)
         for code, name in municipalities:
             ids[code] = uow.organisations.add(
-                "municipality", f"{name} Kommune", region_code, code, with_check_digit(f"579800000{code:03d}")
+                "municipality",
+                f"{name} Kommune",
+                region_code,
+                code,
+                with_check_digit(f"579800000{code:03d}"),
+                cvr=demo_cvr(code),
+                address=_address(code, "municipality"),
             )
     for offer in OFFERS:
         version = OfferVersion(

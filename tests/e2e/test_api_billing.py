@@ -16,7 +16,7 @@ import pytest
 import xmlschema
 
 from rammeaftale.adapters.db.uow import UnitOfWork
-from rammeaftale.demo import DEMO_PASSWORD
+from rammeaftale.demo import DEMO_PASSWORD, demo_cvr
 from tests.e2e.test_policies import Demo, demo, demo_database
 
 __all__ = ["demo", "demo_database"]  # the shared fixtures
@@ -150,6 +150,10 @@ def test_r_set_13_an_invoice_downloads_as_oioubl_xml_that_validates_against_ubl_
     assert errors == []
     assert f'<cbc:PayableAmount currencyID="DKK">{invoice["total"]}</cbc:PayableAmount>' in xml.text
     assert client.get(f"/api/invoices/{invoice_id}/einvoice.xml", auth=HERNING).status_code == 404
+    # the parties by the registry's CVR numbers and postal addresses (migration 0010), not a placeholder
+    assert f'schemeID="DK:CVR">DK{demo_cvr(851)}<' in xml.text and f'schemeID="DK:CVR">DK{demo_cvr(787)}<' in xml.text
+    assert "<cbc:PostalZone>9000</cbc:PostalZone>" in xml.text and "<cbc:CityName>Thisted</cbc:CityName>" in xml.text
+    assert "00000000" not in xml.text
 
 
 def test_r_set_01_the_statement_downloads_as_xlsx_and_csv_with_the_statement_total_exactly(demo: Demo) -> None:

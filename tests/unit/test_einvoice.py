@@ -31,6 +31,7 @@ from rammeaftale.adapters.documents.einvoice import (
     check_einvoice,
 )
 from rammeaftale.adapters.documents.invoice_rows import looks_like_cpr
+from rammeaftale.adapters.documents.parties import cvr_from, is_valid_cvr
 from rammeaftale.domain.money import round_ore_half_up
 from rammeaftale.domain.settlement import DocumentKind, Invoice, InvoiceLine, LineKind, Period, credit_note
 from tests.unit.invoice_factories import (
@@ -355,3 +356,17 @@ def test_r_set_13_random_invoices_and_credit_notes_always_validate_against_ubl_2
     line_tag = "cac:CreditNoteLine" if invoice.kind is DocumentKind.CREDIT_NOTE else "cac:InvoiceLine"
     assert len(root.findall(line_tag, NS)) == len(invoice.lines)
     assert all(Decimal(p.text or "") >= 0 for p in root.iter(f"{{{NS_CBC}}}PriceAmount"))
+
+
+# --- CVR numbers of the parties (R-SET-13) -----------------------------------------------------------------
+
+
+def test_r_set_13_a_cvr_number_has_a_modulus_11_check_digit():
+    assert is_valid_cvr("29189420")  # weighted sum 2·2+9·7+1·6+8·5+9·4+4·3+2·2+0·1 = 165 = 15 × 11
+    assert not is_valid_cvr("29189421") and not is_valid_cvr("2918942") and not is_valid_cvr("2918942a")
+    assert cvr_from(2918942) == "29189420"
+
+
+@given(st.integers(min_value=1_000_000, max_value=9_999_988))
+def test_r_set_13_every_generated_cvr_number_is_valid(first_seven):
+    assert is_valid_cvr(cvr_from(first_seven))

@@ -37,6 +37,10 @@ class Organisation:
     kommunekode: int | None
     ean: str | None
     region_code: int
+    cvr: str | None = None  # 8 digits; None where the registry does not know it
+    street: str = ""
+    postal_code: str = ""
+    city: str = ""
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,9 @@ the buyer itself; anyone else gets NotFound. Every document names placements by 
 each download is logged per placement like the invoice page (``record_read``); no CPR number is ever printed
 (the writers refuse a line that looks like one).
 
-Decisions (where the registry is silent): the registry keeps no CVR number or postal address of an
-organisation yet, so documents carry the placeholder CVR ``00000000`` and no street address, and are marked
-as fictitious demo data (as every page of this demo is). An organisation without a valid EAN (GLN) number
+Decisions (where the registry is silent): an organisation's CVR number and postal address come from the
+registry (migration 0010); where the CVR is not known the documents carry the placeholder ``00000000``, and
+they are marked as fictitious demo data (as every page of this demo is). An organisation without a valid EAN (GLN) number
 cannot be addressed (R-SET-13): the download answers Conflict with a Danish message.
 """
 
@@ -39,7 +39,7 @@ from rammeaftale.services.billing import domain_invoice, operator_code
 from rammeaftale.services.context import Actor, Clock
 from rammeaftale.services.errors import Conflict
 
-PLACEHOLDER_CVR = "00000000"  # the registry has no CVR numbers yet (see the module's decisions)
+PLACEHOLDER_CVR = "00000000"  # an organisation whose CVR the registry does not know (see the module's decisions)
 FICTITIOUS = True  # every organisation, placement and amount of this installation is demo data
 KIND_FILE_NAMES = {DocumentKind.INVOICE: "faktura", DocumentKind.CREDIT_NOTE: "kreditnota"}
 
@@ -66,8 +66,11 @@ def party(organisation: Organisation | None, code: int, fallback_name: str = "")
     ean = organisation.ean if organisation is not None else None
     if not ean or not is_valid_gln(ean):
         raise Conflict(f"{name} har intet gyldigt EAN-nummer; dokumentet kan ikke adresseres (R-SET-13).")
+    cvr = organisation.cvr if organisation is not None and organisation.cvr else PLACEHOLDER_CVR
+    street = (organisation.street,) if organisation is not None and organisation.street else ()
+    postal_code, city = (organisation.postal_code, organisation.city) if organisation is not None else ("", "")
     try:
-        return Party(name, (), "", "", ean, PLACEHOLDER_CVR, municipality_code=code)
+        return Party(name, street, postal_code, city, ean, cvr, municipality_code=code)
     except PartyError as exc:
         raise Conflict(str(exc)) from exc
 

@@ -43,6 +43,11 @@ class Organisation(Base):
     kommunekode: Mapped[int | None] = mapped_column(Integer, unique=True)
     ean: Mapped[str | None] = mapped_column(String(13))
     region_code: Mapped[int] = mapped_column(Integer, index=True)
+    # migration 0010: for the documents' parties (R-SET-13); cvr None and empty address where not known
+    cvr: Mapped[str | None] = mapped_column(String(8))
+    street: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    postal_code: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    city: Mapped[str] = mapped_column(String(100), default="", server_default="")
 
 
 class AgreementPeriod(Base):

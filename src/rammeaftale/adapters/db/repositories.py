@@ -15,7 +15,18 @@ from rammeaftale.domain.registry import Offer, OfferStatus, OfferVersion, Organi
 
 
 def _organisation(row: m.Organisation) -> Organisation:
-    return Organisation(row.id, row.kind, row.name, row.kommunekode, row.ean, row.region_code)
+    return Organisation(
+        row.id,
+        row.kind,
+        row.name,
+        row.kommunekode,
+        row.ean,
+        row.region_code,
+        row.cvr,
+        row.street,
+        row.postal_code,
+        row.city,
+    )
 
 
 def _offer_version(row: m.OfferVersion) -> OfferVersion:
@@ -66,8 +77,29 @@ class OrganisationRepository:
         )
         return [_organisation(r) for r in rows]
 
-    def add(self, kind: str, name: str, region_code: int, kommunekode: int | None, ean: str | None) -> int:
-        row = m.Organisation(kind=kind, name=name, region_code=region_code, kommunekode=kommunekode, ean=ean)
+    def add(
+        self,
+        kind: str,
+        name: str,
+        region_code: int,
+        kommunekode: int | None,
+        ean: str | None,
+        *,
+        cvr: str | None = None,
+        address: tuple[str, str, str] = ("", "", ""),  # street, postal code, city
+    ) -> int:
+        street, postal_code, city = address
+        row = m.Organisation(
+            kind=kind,
+            name=name,
+            region_code=region_code,
+            kommunekode=kommunekode,
+            ean=ean,
+            cvr=cvr,
+            street=street,
+            postal_code=postal_code,
+            city=city,
+        )
         self.session.add(row)
         self.session.flush()
         return row.id

@@ -31,6 +31,27 @@ def with_check_digit(first_twelve: str) -> str:
     return first_twelve + gln_check_digit(first_twelve)
 
 
+CVR_WEIGHTS = (2, 7, 6, 5, 4, 3, 2, 1)
+
+
+def is_valid_cvr(cvr: str) -> bool:
+    """A CVR number: 8 digits whose weighted sum (2, 7, 6, 5, 4, 3, 2, 1) is divisible by 11 (modulus 11)."""
+    if len(cvr) != 8 or not _DIGITS.fullmatch(cvr):
+        return False
+    return sum(int(d) * w for d, w in zip(cvr, CVR_WEIGHTS, strict=True)) % 11 == 0
+
+
+def cvr_from(first_seven: int) -> str:
+    """The CVR number with these first 7 digits and the modulus-11 check digit, or the next base that has one
+    (for demo data and tests: a check digit of 10 does not exist)."""
+    for base in range(first_seven, first_seven + 11):
+        head = f"{base:07d}"
+        check = -sum(int(d) * w for d, w in zip(head, CVR_WEIGHTS, strict=False)) % 11
+        if check < 10:
+            return head + str(check)
+    raise PartyError("Der er intet CVR-nummer med de første cifre.")  # pragma: no cover - 11 bases always hold one
+
+
 def is_valid_gln(ean: str) -> bool:
     return len(ean) == 13 and bool(_DIGITS.fullmatch(ean)) and gln_check_digit(ean[:12]) == ean[12]
 
