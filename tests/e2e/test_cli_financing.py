@@ -9,20 +9,12 @@ from decimal import Decimal
 import pytest
 from typer.testing import CliRunner
 
-from rammeaftale.adapters.db.engine import make_engine, migrate
 from rammeaftale.entrypoints.cli import app
-from tests.integration.billing_world import AALBORG, HJOERRING, THISTED, World, build_world
+from tests.e2e.test_cli_billing import world
+from tests.integration.billing_world import AALBORG, HJOERRING, THISTED
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def world(tmp_path, monkeypatch) -> World:
-    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
-    monkeypatch.setenv("RAMMEAFTALE_DATABASE_URL", url)
-    engine = make_engine(url)
-    migrate(engine)
-    return build_world(engine)
+__all__ = ["world"]  # the fixture of test_cli_billing.py: the billing world in a SQLite file the CLI opens
 
 
 def financing(*args: str) -> tuple[int, dict]:

@@ -18,6 +18,7 @@ from rammeaftale.domain.financing import KEY_KIND_LABELS, KeyKind
 from rammeaftale.entrypoints.deps import ClockDep, UowDep
 from rammeaftale.entrypoints.policies import Policy, policy
 from rammeaftale.entrypoints.web.charts import Bar, bar_chart_svg
+from rammeaftale.entrypoints.web.flash import flash, refusal, take_flash
 from rammeaftale.entrypoints.web.pages_billing import KIND_LABELS
 from rammeaftale.entrypoints.web.rendering import Viewer, ViewerDep, render, see_other
 from rammeaftale.services import financing
@@ -28,7 +29,6 @@ router = APIRouter()
 PARTIES = [policy(Policy.AUTHENTICATED)]  # each role sees only the agreements it is party to
 SECRETARIAT = [policy(Policy.SECRETARIAT)]
 OPERATOR = [policy(Policy.OPERATOR)]
-FLASH = "financing_flash"
 PURPOSE_LABELS = {"on_account": "A conto-rate", "true_up": "Årsafregning", "month": "Månedsfaktura"}
 HELPERS: dict[str, Any] = {
     "key_kind_label": lambda kind: KEY_KIND_LABELS.get(KeyKind(kind), kind),
@@ -42,19 +42,9 @@ def _page(request: Request, viewer: Viewer, name: str, context: dict[str, Any], 
     return render(request, viewer, name, {**HELPERS, **context}, status_code=status_code)
 
 
-def _refused(exc: InvalidSubmission) -> str:
-    details = " ".join(f"{f.message} ({f.rule_id})" for f in exc.findings if f.message not in exc.message)
-    return f"{exc.message} {details}".strip()
-
-
 def _back(request: Request, url: str, message: str, error: bool = False) -> Response:
-    request.session[FLASH] = {"message": message, "error": error}
+    flash(request, message, error)
     return see_other(url)
-
-
-def _take_flash(request: Request) -> dict[str, Any] | None:
-    value = request.session.pop(FLASH, None)
-    return value if isinstance(value, dict) else None
 
 
 def parse_key(text: str) -> list[tuple[str, str]]:
@@ -91,7 +81,7 @@ def agreements_page(
         "year": year,
         "agreements": financing.agreements(uow, viewer.actor, year),
         "offers": offers,
-        "flash": _take_flash(request),
+        "flash": take_flash(request),
         "form": request.session.pop("financing_form", None),
     }
     return _page(request, viewer, "financing.html", context)
@@ -117,7 +107,7 @@ def register_page(
         )
     except InvalidSubmission as exc:
         request.session["financing_form"] = {"tilbud": tilbud, "beloeb": beloeb, "noegle": noegle, "vaegte": vaegte}
-        return _back(request, f"/finansiering?aar={aar}", _refused(exc), error=True)
+        return _back(request, f"/finansiering?aar={aar}", refusal(exc), error=True)
     return _back(
         request,
         f"/finansiering/{agreement.id}",
@@ -146,7 +136,7 @@ def agreement_page(
         "chart": bar_chart_svg(bars, "Andele af årets beløb (R-OBJ-02)", "kr."),
         "per_installment": per_installment,
         "is_operator": viewer.actor.is_operator and viewer.actor.organisation_id == detail.agreement.operator_id,
-        "flash": _take_flash(request),
+        "flash": take_flash(request),
     }
     return _page(request, viewer, "financing_agreement.html", context)
 
@@ -164,7 +154,7 @@ def installments_page(
     try:
         result = financing.issue_installments(uow, viewer.actor, clock, agreement_id)
     except InvalidSubmission as exc:
-        return _back(request, url, _refused(exc), error=True)
+        return _back(request, url, refusal(exc), error=True)
     if not result.issued:
         return _back(request, url, "Alle begyndte rater er faktureret; intet nyt udstedt.")
     return _back(
@@ -188,7 +178,7 @@ def true_up_page(
     try:
         result = financing.true_up_agreement(uow, viewer.actor, clock, agreement_id, faktisk, key)
     except InvalidSubmission as exc:
-        return _back(request, url, _refused(exc), error=True)
+        return _back(request, url, refusal(exc), error=True)
     return _back(
         request,
         url,

@@ -23,6 +23,7 @@ from rammeaftale.adapters.db.placements_repositories import ACUTE_CLOSURE, ATA, 
 from rammeaftale.domain.findings import Finding
 from rammeaftale.entrypoints.deps import ClockDep, UowDep, UserDep, request_fields
 from rammeaftale.entrypoints.policies import Policy, policy
+from rammeaftale.entrypoints.web.flash import flash, refusal, take_flash
 from rammeaftale.entrypoints.web.pages_submissions import FormFields
 from rammeaftale.entrypoints.web.rendering import Viewer, ViewerDep, render, see_other
 from rammeaftale.services import compute, placement_supplements, placements, placements_import, placements_queries
@@ -42,7 +43,6 @@ router = APIRouter()
 PARTIES = [policy(Policy.BUYER | Policy.OPERATOR)]
 BUYER = [policy(Policy.BUYER)]
 OPERATOR = [policy(Policy.OPERATOR)]
-FLASH = "placement_flash"
 STATUS_LABELS = {"registered": "Registreret", "confirmed": "Bekræftet", "refused": "Afvist"}
 NOTICE_LABELS = {
     FINAL: "Endelig opsigelse (R-SET-04)",
@@ -71,26 +71,9 @@ def _findings(found: Sequence[Finding]) -> list[dict[str, Any]]:
     return [finding_to_data(f) for f in found]
 
 
-def _flash(request: Request, message: str, error: bool = False) -> None:
-    request.session[FLASH] = {"message": message, "error": error}
-
-
-def _take_flash(request: Request) -> dict[str, Any] | None:
-    value = request.session.pop(FLASH, None)
-    return value if isinstance(value, dict) else None
-
-
 def _back(request: Request, placement_id: str, message: str, error: bool = False) -> Response:
-    _flash(request, message, error)
+    flash(request, message, error)
     return see_other(f"/indskrivninger/{placement_id}")
-
-
-def _refused(exc: InvalidSubmission | Conflict) -> str:
-    """The Danish message of a refused action, with its findings' messages (no CPR is ever in them)."""
-    if isinstance(exc, InvalidSubmission):
-        details = " ".join(f.message for f in exc.findings if f.message not in exc.message)
-        return f"{exc.message} {details}".strip()
-    return str(exc)
 
 
 def _month(text: str | None) -> tuple[date, date] | None:
@@ -142,7 +125,7 @@ def placements_page(
         "status": wanted or "",
         "tilbud": tilbud or "",
         "maaned": maaned or "",
-        "flash": _take_flash(request),
+        "flash": take_flash(request),
         "is_buyer": actor.role == "buyer",
     }
     return _page(request, viewer, "placements.html", context)
@@ -240,7 +223,7 @@ def import_placements(
         message += f" {len(imported.findings)} advarsel(er): " + " ".join(
             f"{f.source}: {f.message}" for f in imported.findings
         )
-    _flash(request, message)
+    flash(request, message)
     return see_other("/indskrivninger?status=registered")
 
 
@@ -271,7 +254,7 @@ def _detail(
         "notice_counts": notice is not None and (not notice.provisional or notice.operator_agrees),
         "party": view.party,
         "history": _history(view),
-        "flash": _take_flash(request),
+        "flash": take_flash(request),
         "cpr": cpr,
         "notice_kinds": {FINAL: NOTICE_LABELS[FINAL], PROVISIONAL: NOTICE_LABELS[PROVISIONAL]},
         "acute": ACUTE_CLOSURE,
@@ -305,7 +288,7 @@ def confirm_placement(placement_id: str, request: Request, uow: UowDep, actor: U
     try:
         placements.confirm_placement(uow, actor, clock, placement_id)
     except (InvalidSubmission, Conflict) as exc:
-        return _back(request, placement_id, _refused(exc), error=True)
+        return _back(request, placement_id, refusal(exc), error=True)
     return _back(request, placement_id, "Indskrivningen er bekræftet; den faktureres fra startdatoen.")
 
 
@@ -316,7 +299,7 @@ def refuse_placement(
     try:
         placements.refuse_placement(uow, actor, clock, placement_id, fields.get("reason", ""))
     except (InvalidSubmission, Conflict) as exc:
-        return _back(request, placement_id, _refused(exc), error=True)
+        return _back(request, placement_id, refusal(exc), error=True)
     return _back(request, placement_id, "Indskrivningen er afvist; den faktureres ikke.")
 
 
@@ -338,7 +321,7 @@ def give_notice(
         given_on = _date(fields["given_on"], "Opsigelsesdatoen") if fields.get("given_on", "").strip() else None
         placements.give_notice(uow, actor, clock, placement_id, final_date, kind, given_on)
     except (InvalidSubmission, Conflict) as exc:
-        return _back(request, placement_id, _refused(exc), error=True)
+        return _back(request, placement_id, refusal(exc), error=True)
     done = "Tilbuddet er lukket akut (R-SET-10)." if kind == ACUTE_CLOSURE else "Opsigelsen er registreret (R-SET-04)."
     return _back(request, placement_id, done)
 
@@ -348,7 +331,7 @@ def agree_to_notice(placement_id: str, request: Request, uow: UowDep, actor: Use
     try:
         placements.agree_to_notice(uow, actor, clock, placement_id)
     except (InvalidSubmission, Conflict) as exc:
-        return _back(request, placement_id, _refused(exc), error=True)
+        return _back(request, placement_id, refusal(exc), error=True)
     return _back(request, placement_id, "Den foreløbige opsigelse er accepteret og gælder nu (R-SET-04).")
 
 
@@ -396,7 +379,7 @@ def add_supplement(
         )
         added = placement_supplements.add_supplement(uow, actor, clock, placement_id, supplement)
     except (InvalidSubmission, Conflict) as exc:
-        return _back(request, placement_id, _refused(exc), error=True)
+        return _back(request, placement_id, refusal(exc), error=True)
     message = "Tillægsydelsen er tilføjet."
     if added.findings:
         message += " " + " ".join(f"{f.rule_id}: {f.message}" for f in added.findings)
@@ -418,5 +401,5 @@ def end_supplement(
         end = _date(fields.get("end", ""), "Slutdatoen")
         placement_supplements.end_supplement(uow, actor, clock, placement_id, supplement_id, end)
     except (InvalidSubmission, Conflict) as exc:
-        return _back(request, placement_id, _refused(exc), error=True)
+        return _back(request, placement_id, refusal(exc), error=True)
     return _back(request, placement_id, "Tillægsydelsen er afsluttet.")

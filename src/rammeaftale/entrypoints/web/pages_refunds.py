@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 from rammeaftale.domain.money import ZERO
 from rammeaftale.entrypoints.deps import ClockDep, UowDep
 from rammeaftale.entrypoints.policies import Policy, policy
+from rammeaftale.entrypoints.web.flash import flash, refusal, take_flash
 from rammeaftale.entrypoints.web.pages_billing import MONTH_NAMES
 from rammeaftale.entrypoints.web.rendering import ViewerDep, render, see_other
 from rammeaftale.services import refunds
@@ -25,19 +26,11 @@ from rammeaftale.services.placements_access import buyer_kommunekode
 
 router = APIRouter()
 BUYER = [policy(Policy.BUYER)]
-FLASH = "refunds_flash"
 
 
 def _back(request: Request, year: int, message: str, error: bool = False) -> Response:
-    request.session[FLASH] = {"message": message, "error": error}
+    flash(request, message, error)
     return see_other(f"/refusion?aar={year}")
-
-
-def _refused(exc: InvalidSubmission | Conflict | NotFound) -> str:
-    if isinstance(exc, InvalidSubmission):
-        details = " ".join(f"{f.message} ({f.rule_id})" for f in exc.findings if f.message not in exc.message)
-        return f"{exc.message} {details}".strip()
-    return exc.message
 
 
 @router.get("/refusion", response_class=HTMLResponse, dependencies=BUYER)
@@ -62,7 +55,7 @@ def refunds_page(
         "owed_total": sum((c.amount for c in owed), ZERO),
         "months": list(enumerate(MONTH_NAMES, start=1)),
         "month_name": lambda m: MONTH_NAMES[m - 1],
-        "flash": request.session.pop(FLASH, None),
+        "flash": take_flash(request),
     }
     return render(request, viewer, "refunds.html", context)
 
@@ -86,7 +79,7 @@ def register_page(
             uow, viewer.actor, clock, indskrivning.strip(), aar, maaned, ydelse, hours=timer, documented_cost=udgift
         )
     except (InvalidSubmission, Conflict, NotFound) as exc:
-        return _back(request, aar, _refused(exc), error=True)
+        return _back(request, aar, refusal(exc), error=True)
     return _back(
         request, aar, f"{ydelse.strip()} for {indskrivning.strip()} i {MONTH_NAMES[maaned - 1]} {aar} er registreret."
     )
@@ -105,7 +98,7 @@ def claims_page(
     try:
         run = refunds.run_health_refunds(uow, viewer.actor, clock, aar, maaned)
     except (InvalidSubmission, Conflict, NotFound) as exc:
-        return _back(request, aar, _refused(exc), error=True)
+        return _back(request, aar, refusal(exc), error=True)
     month = f"{MONTH_NAMES[maaned - 1]} {aar}"
     parts = [f"{run.raised} krav rejst for {month}", f"{run.already} var rejst før"]
     if run.below_minimum:
