@@ -10,6 +10,7 @@ billed twice or missed in the net of invoices and credit notes.
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import tempfile
 from collections import Counter
@@ -20,7 +21,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, rule
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, precondition, rule
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import IntegrityError
 
@@ -44,6 +45,7 @@ from rammeaftale.services.billing import run_month
 from rammeaftale.services.billing_disputes import dispute_line, resolve_dispute
 from rammeaftale.services.context import SYSTEM
 from rammeaftale.services.errors import Conflict, Forbidden, InvalidSubmission, NotFound
+from rammeaftale.services.financing import agreement_detail, issue_installments, register_agreement, true_up_agreement
 from tests.integration.billing_world import (
     AALBORG,
     AARHUS,
@@ -554,7 +556,10 @@ class BillingMachine(RuleBasedStateMachine):
     run (``bill_month`` on the placements as they were then). Invariants: the net of every invoice and credit
     note of a month bills each placement-day exactly as that run's bills do (no day twice, none missed), the
     amounts agree, every payer has at most one current invoice a month, what the buyers owe on their statements
-    is what the operator is owed, and the numbers are 1 … n.
+    is what the operator is owed, and the numbers are 1 … n. With objective financing of the offer (R-SET-12):
+    its shares add up exactly to the amount, what a municipality is invoiced on account never exceeds its share
+    and equals it once every installment is issued, and after the true-up it equals its share of the actual
+    amount; a drawing right bills its holders' days at 0 kr. (R-OBJ-03) from the next run of a month.
     """
 
     placements = Bundle("placements")
@@ -568,6 +573,8 @@ class BillingMachine(RuleBasedStateMachine):
         self.model: dict[int, Placement] = {}
         self.expected: dict[int, dict[str, Counter[date]]] = {}  # month -> placement -> billed days
         self.expected_total: dict[int, Decimal] = {}
+        self.agreement: int | None = None  # objective financing of Aalborg's offer for 2025
+        self.holders: frozenset[int] = frozenset()  # its drawing-right holders (R-OBJ-03)
 
     def teardown(self) -> None:
         self.engine.dispose()
@@ -645,10 +652,40 @@ class BillingMachine(RuleBasedStateMachine):
             resolve_dispute(uow, self.world.operator(AALBORG), NOW, raised.id, "Rettet ved kørsel")
         self._expect(month)
 
+    @precondition(lambda self: self.agreement is None)
+    @rule(
+        amount=st.integers(0, 2_000_000),
+        weights=st.lists(st.integers(0, 50_000), min_size=3, max_size=3).filter(lambda w: sum(w) > 0),
+        drawing_right=st.booleans(),
+    )
+    def finance(self, amount, weights, drawing_right) -> None:
+        key = list(zip(PAYERS, weights, strict=True))
+        with UnitOfWork(self.engine) as uow:
+            agreement = register_agreement(
+                uow, SYSTEM, NOW, "N-851-01", 2025, str(amount), "population", key, drawing_right
+            )
+        self.agreement = agreement.id
+        self.holders = frozenset(code for code, w in key if w > 0) if drawing_right else frozenset()
+
+    @precondition(lambda self: self.agreement is not None)
+    @rule(through=st.integers(1, 12), settle=st.booleans(), actual=st.integers(0, 2_000_000))
+    def invoice_on_account(self, through, settle, actual) -> None:
+        assert self.agreement is not None
+        with UnitOfWork(self.engine) as uow:
+            if uow.financing.get(self.agreement).trued_up:  # type: ignore[union-attr]
+                return
+            issue_installments(uow, SYSTEM, NOW, self.agreement, 12 if settle else through)
+        if settle:
+            with UnitOfWork(self.engine) as uow:
+                true_up_agreement(uow, SYSTEM, NOW, self.agreement, str(actual))
+
     def _expect(self, month: int) -> None:
         days: dict[str, Counter[date]] = {}
         total = ZERO
         for p in self.model.values():
+            financer = p.paying_municipality if p.paying_municipality is not None else p.acting_municipality
+            if financer in self.holders:
+                p = dataclasses.replace(p, drawing_right=True)
             bill = bill_month(p, 2025, month, NORDJYLLAND)
             days[p.placement_id] = Counter(bill.billed_days)
             total += bill.total
@@ -687,6 +724,30 @@ class BillingMachine(RuleBasedStateMachine):
                 ZERO,
             )
         assert owes == owed
+
+    @invariant()
+    def objective_financing_is_invoiced_up_to_each_share_exactly(self) -> None:
+        if self.agreement is None:
+            return
+        with UnitOfWork(self.engine) as uow:
+            agreement = uow.financing.get(self.agreement)
+            assert agreement is not None
+            detail = agreement_detail(uow, SYSTEM, self.agreement)
+        shares = {int(a.municipality): a.amount for a in detail.distribution.allocations}
+        assert sum(shares.values(), ZERO) == agreement.amount  # R-OBJ-02: the allocations sum exactly
+        invoiced: dict[int, Decimal] = {}
+        for i in detail.invoices:
+            invoiced[i.payer] = invoiced.get(i.payer, ZERO) + i.total
+        if detail.true_up is not None:
+            finals = {int(line.municipality): line.final_share for line in detail.true_up.lines}
+            assert {k: v for k, v in invoiced.items() if v} == {k: v for k, v in finals.items() if v}
+            assert sum(finals.values(), ZERO) == agreement.actual_amount
+            return
+        issued = {i.installment for i in detail.invoices}
+        for code, share in shares.items():
+            assert invoiced.get(code, ZERO) <= share
+            if issued == set(range(1, 13)):
+                assert invoiced.get(code, ZERO) == share
 
     @invariant()
     def invoice_numbers_are_one_to_n(self) -> None:
