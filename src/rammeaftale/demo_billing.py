@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from rammeaftale.adapters.db.uow import UnitOfWork
 from rammeaftale.demo import OFFERS, OPERATOR_LOGINS, _actors
 from rammeaftale.demo_financing import finish_demo_year, invoice_demo_installment, register_demo_agreements
+from rammeaftale.demo_schedules import register_demo_schedules
 from rammeaftale.services.billing import run_month
 from rammeaftale.services.context import Actor, Clock
 
@@ -36,6 +37,7 @@ def bill_demo_months(engine: Engine) -> int:
     runs are idempotent, R-SET-02)."""
     actors = _actors(engine)
     register_demo_agreements(engine, actors)
+    register_demo_schedules(engine, actors[OPERATOR_LOGINS[1082]])  # section 13, before the months are billed
     operators: dict[int, Actor] = {}
     issued = 0
     for code in sorted({offer.operator for offer in OFFERS}):

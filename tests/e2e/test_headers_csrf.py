@@ -243,10 +243,10 @@ def test_every_state_changing_page_route_refuses_a_post_without_the_token_or_wit
         "session_pk": "1",
     }
     routes = post_routes(demo, api=False)
-    assert len(routes) == 36  # 15 + the accounts pages' 4 (issue 4) + the placement pages' 9 (issue 5 item 7)
+    assert len(routes) == 37  # 15 + the accounts pages' 4 (issue 4) + the placement pages' 9 (issue 5 item 7)
     # + the billing pages' 3 (run, dispute, resolve; issue 5 items 3, 5, 7)
     # + objective financing's 3 (register, installments, true-up; section 10, R-SET-12)
-    # + health refunds' 2 (register a service, raise the month's claims; R-REF-01)
+    # + health refunds' 2 (register a service, raise the month's claims; R-REF-01) + the changeover planner (§ 13)
     before = demo.counts()
     for path, policy in routes:
         client = demo.client(user_for(policy))

@@ -293,6 +293,9 @@ POLICIES = {
     ("GET", "/refusion"): "buyer",
     ("POST", "/refusion/ydelser"): "buyer",
     ("POST", "/refusion/krav"): "buyer",
+    # the changeover planner (section 13)
+    ("GET", "/borgerskemaer/omlaegning"): "operator",
+    ("POST", "/borgerskemaer/omlaegning"): "operator",
 }
 
 

@@ -12,6 +12,7 @@ from rammeaftale.entrypoints.web import (
     pages_ata,
     pages_auth,
     pages_billing,
+    pages_changeover,
     pages_cycle,
     pages_financing,
     pages_offers,
@@ -36,6 +37,7 @@ PAGES = (
     pages_billing,
     pages_financing,
     pages_refunds,
+    pages_changeover,
 )
 for module in PAGES:
     router.include_router(module.router)
