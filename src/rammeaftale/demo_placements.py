@@ -23,7 +23,8 @@ from sqlalchemy import Engine
 
 from rammeaftale.adapters.db.uow import UnitOfWork
 from rammeaftale.domain.cpr import parse_cpr
-from rammeaftale.domain.settlement import Contract, Delivery, OfferKind
+from rammeaftale.domain.notice import Contract, OfferKind
+from rammeaftale.domain.settlement import Delivery
 from rammeaftale.services import placement_supplements, placements
 from rammeaftale.services.context import Actor, Clock
 from rammeaftale.services.placement_supplements import SupplementInput

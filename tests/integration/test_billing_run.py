@@ -30,16 +30,11 @@ from rammeaftale.adapters.db.billing_repositories import NewInvoice
 from rammeaftale.adapters.db.engine import make_engine, migrate
 from rammeaftale.adapters.db.uow import UnitOfWork
 from rammeaftale.adapters.rulesets import get_ruleset
+from rammeaftale.domain.invoices import DocumentKind
 from rammeaftale.domain.money import ZERO
-from rammeaftale.domain.settlement import (
-    Contract,
-    DocumentKind,
-    Notice,
-    OfferKind,
-    Placement,
-    TariffRate,
-    bill_month,
-)
+from rammeaftale.domain.notice import Contract, Notice, OfferKind
+from rammeaftale.domain.periods import TariffRate
+from rammeaftale.domain.settlement import Placement, bill_month
 from rammeaftale.services import billing_queries
 from rammeaftale.services.billing import run_month
 from rammeaftale.services.billing_disputes import dispute_line, resolve_dispute

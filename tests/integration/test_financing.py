@@ -15,7 +15,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from rammeaftale.adapters.db import models as m
 from rammeaftale.adapters.db.uow import UnitOfWork
-from rammeaftale.domain.settlement import DocumentKind, LineKind
+from rammeaftale.domain.invoices import DocumentKind
+from rammeaftale.domain.settlement import LineKind
 from rammeaftale.services.billing import run_month
 from rammeaftale.services.billing_queries import buyer_statement
 from rammeaftale.services.context import Actor

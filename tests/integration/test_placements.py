@@ -23,17 +23,9 @@ from rammeaftale.adapters.db.uow import UnitOfWork
 from rammeaftale.adapters.rulesets import get_ruleset
 from rammeaftale.demo_placements import EVENING_ATA, PLACEMENTS, _weekends, demo_placement_id
 from rammeaftale.domain.cpr import parse_cpr, passes_modulus_11
-from rammeaftale.domain.settlement import (
-    AtaSupplement,
-    Contract,
-    Delivery,
-    LineKind,
-    Notice,
-    OfferKind,
-    Placement,
-    TariffRate,
-    bill_month,
-)
+from rammeaftale.domain.notice import Contract, Notice, OfferKind
+from rammeaftale.domain.periods import TariffRate
+from rammeaftale.domain.settlement import AtaSupplement, Delivery, LineKind, Placement, bill_month
 from rammeaftale.services import placement_supplements, placements, placements_import, placements_queries
 from rammeaftale.services.context import Actor
 from rammeaftale.services.errors import Conflict, Forbidden, InvalidSubmission, NotFound

@@ -12,22 +12,11 @@ from decimal import Decimal
 from typing import Any
 
 from rammeaftale.adapters.documents.parties import Party, with_check_digit
+from rammeaftale.domain.invoices import Invoice, credit_note, invoices_for_month
 from rammeaftale.domain.money import round_ore_half_up
-from rammeaftale.domain.settlement import (
-    AtaSupplement,
-    Contract,
-    Invoice,
-    InvoiceLine,
-    LineKind,
-    Notice,
-    OfferKind,
-    Period,
-    Placement,
-    TariffRate,
-    bill_month,
-    credit_note,
-    invoices_for_month,
-)
+from rammeaftale.domain.notice import Contract, Notice, OfferKind
+from rammeaftale.domain.periods import Period, TariffRate
+from rammeaftale.domain.settlement import AtaSupplement, InvoiceLine, LineKind, Placement, bill_month
 from tests.unit.factories import nordjylland
 
 AALBORG = 851  # the operator (driftsherre) in the examples

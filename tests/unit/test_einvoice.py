@@ -32,8 +32,10 @@ from rammeaftale.adapters.documents.einvoice import (
 )
 from rammeaftale.adapters.documents.invoice_rows import looks_like_cpr
 from rammeaftale.adapters.documents.parties import cvr_from, is_valid_cvr
+from rammeaftale.domain.invoices import DocumentKind, Invoice, credit_note
 from rammeaftale.domain.money import round_ore_half_up
-from rammeaftale.domain.settlement import DocumentKind, Invoice, InvoiceLine, LineKind, Period, credit_note
+from rammeaftale.domain.periods import Period
+from rammeaftale.domain.settlement import InvoiceLine, LineKind
 from tests.unit.invoice_factories import (
     a_buyer,
     a_credit_note,

@@ -25,8 +25,10 @@ from rammeaftale.domain.financing import (
     true_up,
     true_up_document,
 )
+from rammeaftale.domain.invoices import DocumentKind
+from rammeaftale.domain.periods import Period
 from rammeaftale.domain.rules import RuleSet
-from rammeaftale.domain.settlement import DocumentKind, LineKind, Period
+from rammeaftale.domain.settlement import LineKind
 from tests.unit.factories import midtjylland, nordjylland
 
 HANDBOOK_KEY = {"Morsø": Decimal(12345), "Thisted": Decimal(23456), "Brønderslev": Decimal(34567)}

@@ -33,7 +33,9 @@ from rammeaftale.adapters.documents.statement import (
     render_statement_xlsx,
     statement_rows,
 )
-from rammeaftale.domain.settlement import LineKind, PaymentTerms, TariffRate, due_date
+from rammeaftale.domain.invoices import PaymentTerms, due_date
+from rammeaftale.domain.periods import TariffRate
+from rammeaftale.domain.settlement import LineKind
 from tests.unit.factories import midtjylland, nordjylland
 from tests.unit.invoice_factories import (
     a_buyer,

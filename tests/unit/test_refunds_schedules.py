@@ -10,16 +10,10 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rammeaftale.domain.settlement import (
-    CitizenSchedule,
-    HealthService,
-    Notice,
-    OfferKind,
-    ScheduledService,
-    health_refund,
-    month_period,
-    notice_outcome,
-)
+from rammeaftale.domain.citizen_schedules import CitizenSchedule, ScheduledService
+from rammeaftale.domain.notice import Notice, OfferKind, notice_outcome
+from rammeaftale.domain.periods import month_period
+from rammeaftale.domain.refund_claims import HealthService, health_refund
 from tests.unit.factories import midtjylland, nordjylland
 from tests.unit.test_settlement_9 import with_parameters
 

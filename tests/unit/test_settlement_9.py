@@ -11,41 +11,36 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from rammeaftale.domain.citizen_schedules import ChangeoverCitizen, CitizenSchedule, ScheduledService, plan_changeover
 from rammeaftale.domain.findings import Severity
-from rammeaftale.domain.rules import RuleSet
-from rammeaftale.domain.settlement import (
-    AtaSupplement,
-    ChangeoverCitizen,
-    CitizenSchedule,
-    Contract,
-    DailySupplement,
-    Delivery,
+from rammeaftale.domain.invoices import (
     DocumentKind,
-    HealthService,
     Invoice,
-    LineKind,
-    Notice,
-    OfferKind,
-    Period,
-    Placement,
-    ScheduledService,
-    SettlementError,
-    TariffRate,
-    UnitSupplement,
-    bill_month,
-    claims_once_settled,
     correction,
     credit_note,
     dispute,
     due_date,
-    end_of_month_plus,
-    health_refund,
     invoices_for_month,
+)
+from rammeaftale.domain.notice import Contract, Notice, OfferKind, notice_outcome
+from rammeaftale.domain.periods import (
+    Period,
+    SettlementError,
+    TariffRate,
+    end_of_month_plus,
     month_period,
-    notice_outcome,
-    plan_changeover,
-    recovery_claim,
     split_at_tariff_changes,
+)
+from rammeaftale.domain.refund_claims import HealthService, claims_once_settled, health_refund, recovery_claim
+from rammeaftale.domain.rules import RuleSet
+from rammeaftale.domain.settlement import (
+    AtaSupplement,
+    DailySupplement,
+    Delivery,
+    LineKind,
+    Placement,
+    UnitSupplement,
+    bill_month,
 )
 from tests.unit.factories import midtjylland, nordjylland
 

@@ -24,9 +24,11 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
+from rammeaftale.domain.invoices import DocumentKind, Invoice
 from rammeaftale.domain.money import ZERO, MoneyError, largest_remainder
+from rammeaftale.domain.periods import Period, month_period
 from rammeaftale.domain.rules import RuleSet
-from rammeaftale.domain.settlement import DocumentKind, Invoice, InvoiceLine, LineKind, Period, month_period
+from rammeaftale.domain.settlement import InvoiceLine, LineKind
 
 Weights = Mapping[str, Decimal] | Sequence[tuple[str, Decimal]]
 

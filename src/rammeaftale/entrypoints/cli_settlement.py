@@ -22,13 +22,8 @@ from rammeaftale.adapters.documents.formatting import format_date, format_kr
 from rammeaftale.adapters.rulesets import UnknownRuleSet, ruleset_for
 from rammeaftale.domain.financing import FinancingError, distribute
 from rammeaftale.domain.money import MoneyError, amount
-from rammeaftale.domain.settlement import (
-    OFFER_KIND_LABELS,
-    Notice,
-    OfferKind,
-    SettlementError,
-    notice_outcome,
-)
+from rammeaftale.domain.notice import OFFER_KIND_LABELS, Notice, OfferKind, notice_outcome
+from rammeaftale.domain.periods import SettlementError
 
 WEIGHT_COLUMNS = ("municipality", "weight")
 

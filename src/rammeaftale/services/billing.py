@@ -37,23 +37,13 @@ from rammeaftale.adapters.db.billing_repositories import NewInvoice, StoredInvoi
 from rammeaftale.adapters.db.uow import UnitOfWork
 from rammeaftale.adapters.rulesets import UnknownRuleSet, get_ruleset, ruleset_for
 from rammeaftale.domain.findings import Finding, Severity, has_errors
+from rammeaftale.domain.invoices import DocumentKind, Invoice, credit_note, invoices_for_month, same_lines
 from rammeaftale.domain.money import ZERO
+from rammeaftale.domain.periods import Period, month_period
+from rammeaftale.domain.refund_claims import RefundClaim, recovery_claim
 from rammeaftale.domain.registry import Organisation
 from rammeaftale.domain.rules import RuleSet
-from rammeaftale.domain.settlement import (
-    DocumentKind,
-    Invoice,
-    MonthBill,
-    Period,
-    Placement,
-    RefundClaim,
-    bill_month,
-    credit_note,
-    invoices_for_month,
-    month_period,
-    recovery_claim,
-    same_lines,
-)
+from rammeaftale.domain.settlement import MonthBill, Placement, bill_month
 from rammeaftale.services.audit import audit
 from rammeaftale.services.batch import cyclic_gc_paused
 from rammeaftale.services.context import Actor, Clock, today

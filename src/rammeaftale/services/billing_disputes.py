@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from rammeaftale.adapters.db.billing_repositories import StoredDispute, StoredInvoice
 from rammeaftale.adapters.db.models import DisputeRow
 from rammeaftale.adapters.db.uow import UnitOfWork
-from rammeaftale.domain.settlement import DocumentKind, dispute
+from rammeaftale.domain.invoices import DocumentKind, dispute
 from rammeaftale.services.audit import audit
 from rammeaftale.services.billing import RunResult, bill_operator_month, domain_invoice
 from rammeaftale.services.billing_queries import invoice_for_party

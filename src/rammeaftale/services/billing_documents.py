@@ -32,8 +32,8 @@ from rammeaftale.adapters.documents.statement import (
     render_statement_csv,
     render_statement_xlsx,
 )
+from rammeaftale.domain.invoices import DocumentKind, Invoice
 from rammeaftale.domain.registry import Organisation
-from rammeaftale.domain.settlement import DocumentKind, Invoice
 from rammeaftale.services import billing_queries
 from rammeaftale.services.billing import domain_invoice, operator_code
 from rammeaftale.services.context import Actor, Clock

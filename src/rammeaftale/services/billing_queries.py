@@ -15,8 +15,8 @@ from decimal import Decimal
 from rammeaftale.adapters.db.billing_repositories import StoredDispute, StoredInvoice, StoredLine, StoredRun
 from rammeaftale.adapters.db.uow import UnitOfWork
 from rammeaftale.domain.money import ZERO
+from rammeaftale.domain.refund_claims import RefundClaim
 from rammeaftale.domain.registry import Organisation
-from rammeaftale.domain.settlement import RefundClaim
 from rammeaftale.services.audit import record_read
 from rammeaftale.services.billing import billing_operator
 from rammeaftale.services.context import Actor, Clock

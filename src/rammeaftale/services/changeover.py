@@ -1,5 +1,5 @@
 """Region Midtjylland's changeover to the basis + service model (handbook § 13): the planner's input from the
-operator's placements with a citizen schedule, and the plan (``domain.settlement.plan_changeover``).
+operator's placements with a citizen schedule, and the plan (``domain.citizen_schedules.plan_changeover``).
 
 At the changeover only the basis part is recalculated; each citizen's service part stays until the next
 review, and the total before and after must be equal (zero-sum overall, while single municipalities may pay
@@ -22,15 +22,10 @@ from sqlalchemy import select
 from rammeaftale.adapters.db.models import PlacementRow
 from rammeaftale.adapters.db.uow import UnitOfWork
 from rammeaftale.adapters.documents.formatting import format_amount
+from rammeaftale.domain.citizen_schedules import ChangeoverCitizen, ChangeoverPlan, CitizenSchedule, plan_changeover
 from rammeaftale.domain.findings import Finding, Severity
 from rammeaftale.domain.money import MoneyError, amount
-from rammeaftale.domain.settlement import (
-    ChangeoverCitizen,
-    ChangeoverPlan,
-    CitizenSchedule,
-    SettlementError,
-    plan_changeover,
-)
+from rammeaftale.domain.periods import SettlementError
 from rammeaftale.services.audit import record_read
 from rammeaftale.services.context import Actor, Clock
 from rammeaftale.services.errors import Forbidden, InvalidSubmission

@@ -42,11 +42,11 @@ from rammeaftale.domain.financing import (
     true_up_document,
 )
 from rammeaftale.domain.findings import Finding, Severity
+from rammeaftale.domain.invoices import DocumentKind, Invoice, due_date
 from rammeaftale.domain.money import ZERO, MoneyError
 from rammeaftale.domain.money import amount as exact_amount
 from rammeaftale.domain.registry import Organisation
 from rammeaftale.domain.rules import RuleSet
-from rammeaftale.domain.settlement import DocumentKind, Invoice, due_date
 from rammeaftale.services.audit import audit
 from rammeaftale.services.billing import FIRST_YEAR, LAST_YEAR, billing_rules, invoice_number, operator_code
 from rammeaftale.services.context import Actor, Clock, today

@@ -33,8 +33,8 @@ from rammeaftale.adapters.db.uow import UnitOfWork
 from rammeaftale.domain.cpr import Cpr, CprError, parse_cpr
 from rammeaftale.domain.findings import Finding, Severity
 from rammeaftale.domain.money import MoneyError, amount, round_ore_half_up
+from rammeaftale.domain.notice import CONTRACT_LABELS, OFFER_KIND_LABELS, Contract, OfferKind
 from rammeaftale.domain.registry import Offer, Service
-from rammeaftale.domain.settlement import CONTRACT_LABELS, OFFER_KIND_LABELS, Contract, OfferKind
 from rammeaftale.services.context import Actor
 
 GENERAL = "§ 9"  # placement data without a rule id of its own (handbook § 9)

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from rammeaftale.adapters.db.placements_repositories import StoredPlacement, tariff_rates
 from rammeaftale.adapters.db.uow import UnitOfWork
 from rammeaftale.domain.cpr import CprError, parse_cpr
+from rammeaftale.domain.periods import TariffRate
 from rammeaftale.domain.registry import Offer
-from rammeaftale.domain.settlement import TariffRate
 from rammeaftale.services.audit import record_read
 from rammeaftale.services.context import Actor, Clock
 from rammeaftale.services.errors import Forbidden, InvalidSubmission

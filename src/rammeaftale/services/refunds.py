@@ -36,20 +36,14 @@ from rammeaftale.adapters.db.models import (
     PlacementRow,
 )
 from rammeaftale.adapters.db.uow import UnitOfWork
+from rammeaftale.domain.citizen_schedules import CitizenSchedule, ScheduledService
 from rammeaftale.domain.findings import Finding, Severity
 from rammeaftale.domain.money import MoneyError
 from rammeaftale.domain.money import amount as exact_amount
-from rammeaftale.domain.settlement import (
-    CitizenSchedule,
-    HealthService,
-    OfferKind,
-    Placement,
-    ScheduledService,
-    SettlementError,
-    TariffRate,
-    health_refund,
-    month_period,
-)
+from rammeaftale.domain.notice import OfferKind
+from rammeaftale.domain.periods import SettlementError, TariffRate, month_period
+from rammeaftale.domain.refund_claims import HealthService, health_refund
+from rammeaftale.domain.settlement import Placement
 from rammeaftale.services.audit import audit
 from rammeaftale.services.context import Actor, Clock
 from rammeaftale.services.errors import Conflict, Forbidden, InvalidSubmission, NotFound

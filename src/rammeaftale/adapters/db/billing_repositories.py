@@ -22,7 +22,10 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, aliased
 
 from rammeaftale.adapters.db import models as m
-from rammeaftale.domain.settlement import DocumentKind, InvoiceLine, LineKind, Period, RefundClaim
+from rammeaftale.domain.invoices import DocumentKind
+from rammeaftale.domain.periods import Period
+from rammeaftale.domain.refund_claims import RefundClaim
+from rammeaftale.domain.settlement import InvoiceLine, LineKind
 
 MONTH, ON_ACCOUNT, TRUE_UP = "month", "on_account", "true_up"  # what an invoice or a run is for (migration 0009)
 

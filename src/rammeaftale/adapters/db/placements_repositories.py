@@ -26,16 +26,14 @@ from rammeaftale.adapters.cpr_vault import CprDecryptionError, CprVault, SealedC
 from rammeaftale.adapters.db import models as m
 from rammeaftale.domain.cpr import MASK, Cpr
 from rammeaftale.domain.money import ORE
+from rammeaftale.domain.notice import Contract, Notice, OfferKind
+from rammeaftale.domain.periods import TariffRate
 from rammeaftale.domain.settlement import (
     AtaSupplement,
-    Contract,
     DailySupplement,
     Delivery,
-    Notice,
-    OfferKind,
     Placement,
     Supplement,
-    TariffRate,
     UnitSupplement,
 )
 

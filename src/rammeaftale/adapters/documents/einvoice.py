@@ -49,8 +49,10 @@ from rammeaftale.adapters.documents.invoice_rows import (
     period_text,
 )
 from rammeaftale.adapters.documents.parties import Party, is_valid_gln
+from rammeaftale.domain.invoices import DocumentKind, Invoice
 from rammeaftale.domain.money import ORE, ZERO, round_ore_half_up
-from rammeaftale.domain.settlement import DocumentKind, Invoice, InvoiceLine, Period
+from rammeaftale.domain.periods import Period
+from rammeaftale.domain.settlement import InvoiceLine
 
 XML_MEDIA_TYPE = "application/xml"
 

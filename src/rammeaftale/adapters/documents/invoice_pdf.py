@@ -31,7 +31,7 @@ from rammeaftale.adapters.documents.invoice_rows import (
 )
 from rammeaftale.adapters.documents.parties import Party
 from rammeaftale.adapters.documents.pdf_text import WrappingPdf, row_height
-from rammeaftale.domain.settlement import DocumentKind, Invoice, PaymentTerms
+from rammeaftale.domain.invoices import DocumentKind, Invoice, PaymentTerms
 
 PDF_MEDIA_TYPE = "application/pdf"
 PAGE_COUNT_ALIAS = "{sider}"

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 
 from rammeaftale.adapters.documents.formatting import format_amount, format_date, format_number, unit_label
 from rammeaftale.adapters.documents.parties import Party
-from rammeaftale.domain.settlement import DocumentKind, Invoice, InvoiceLine, PaymentTerms, Period
+from rammeaftale.domain.invoices import DocumentKind, Invoice, PaymentTerms
+from rammeaftale.domain.periods import Period
+from rammeaftale.domain.settlement import InvoiceLine
 
 KIND_TITLES = {DocumentKind.INVOICE: "Faktura", DocumentKind.CREDIT_NOTE: "Kreditnota"}
 # The specialised social services are exempt from VAT (momsfri): social care and the goods and services closely

@@ -44,8 +44,9 @@ from rammeaftale.adapters.documents.appendix_xlsx import (
 from rammeaftale.adapters.documents.formatting import format_date, neutralise_cell
 from rammeaftale.adapters.documents.invoice_rows import KIND_TITLES, check_document, period_text
 from rammeaftale.adapters.documents.parties import Party
+from rammeaftale.domain.invoices import DocumentKind, Invoice
 from rammeaftale.domain.money import ORE, ZERO
-from rammeaftale.domain.settlement import DocumentKind, Invoice, Period
+from rammeaftale.domain.periods import Period
 
 if TYPE_CHECKING:
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet

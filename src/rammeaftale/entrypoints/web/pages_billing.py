@@ -17,8 +17,8 @@ from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from rammeaftale.adapters.documents.formatting import format_kr
+from rammeaftale.domain.invoices import DocumentKind
 from rammeaftale.domain.money import ZERO
-from rammeaftale.domain.settlement import DocumentKind
 from rammeaftale.entrypoints.deps import ClockDep, UowDep
 from rammeaftale.entrypoints.policies import Policy, policy
 from rammeaftale.entrypoints.web.billing_jobs import jobs_of

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from rammeaftale.adapters.documents.formatting import format_kr
-from rammeaftale.domain.settlement import ChangeoverPlan
+from rammeaftale.domain.citizen_schedules import ChangeoverPlan
 from rammeaftale.entrypoints.deps import ClockDep, UowDep
 from rammeaftale.entrypoints.policies import Policy, policy
 from rammeaftale.entrypoints.web.charts import Bar, bar_chart_svg
