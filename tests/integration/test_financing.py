@@ -18,9 +18,10 @@ from rammeaftale.adapters.db.uow import UnitOfWork
 from rammeaftale.domain.invoices import DocumentKind
 from rammeaftale.domain.settlement import LineKind
 from rammeaftale.services.billing import run_month
+from rammeaftale.services.billing_disputes import dispute_line
 from rammeaftale.services.billing_queries import buyer_statement
 from rammeaftale.services.context import Actor
-from rammeaftale.services.errors import Forbidden, InvalidSubmission, NotFound
+from rammeaftale.services.errors import Conflict, Forbidden, InvalidSubmission, NotFound
 from rammeaftale.services.financing import (
     agreement_detail,
     agreements,
@@ -217,6 +218,19 @@ def test_r_set_12_true_up_invoices_and_credits_the_differences_to_the_actual_amo
             issue_installments(uow, world.operator(AALBORG), NOW, agreement_id)
     with world.engine.connect() as conn, pytest.raises((IntegrityError, DBAPIError)):
         conn.execute(text("UPDATE financing_true_ups SET actual_amount = 1"))
+
+
+def test_r_set_02_r_set_12_an_on_account_invoice_cannot_be_disputed_its_correction_is_the_true_up(
+    world: World,
+) -> None:
+    agreement_id = _register(world)
+    with UnitOfWork(world.engine) as uow:
+        first = issue_installments(uow, world.operator(AALBORG), NOW, agreement_id, through=1).issued[0]
+    buyer = world.buyer(first.payer)
+    with UnitOfWork(world.engine) as uow, pytest.raises(Conflict, match="objektiv finansiering"):
+        dispute_line(uow, buyer, NOW, first.id, 0, "Forkert andel")
+    with UnitOfWork(world.engine) as uow:
+        assert uow.billing.disputes([first.id]) == []
 
 
 def test_r_set_12_true_up_with_no_difference_issues_nothing_but_is_recorded(world: World) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rammeaftale.adapters.db.billing_repositories import StoredDispute, StoredInvoice
+from rammeaftale.adapters.db.billing_repositories import MONTH, StoredDispute, StoredInvoice
 from rammeaftale.adapters.db.models import DisputeRow
 from rammeaftale.adapters.db.uow import UnitOfWork
 from rammeaftale.domain.invoices import DocumentKind, dispute
@@ -38,6 +38,11 @@ def dispute_line(
     invoice, _ = invoice_for_party(uow, actor, invoice_id)  # as committed, after the lock
     if invoice.kind is DocumentKind.CREDIT_NOTE:
         raise Conflict("Der kan ikke gøres indsigelse mod en kreditnota.")
+    if invoice.purpose != MONTH:  # its amounts follow the agreement, and its correction is the year's true-up
+        raise Conflict(
+            "En a conto- eller årsafregningsfaktura følger aftalen om objektiv finansiering (R-SET-12); "
+            "kontakt sekretariatet om aftalen."
+        )
     if not invoice.current:
         raise Conflict(f"Fakturaen er krediteret med {invoice.credited_by}; gør indsigelse mod den nye faktura.")
     lines = uow.billing.lines([invoice.id])[invoice.id]
