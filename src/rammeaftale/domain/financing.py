@@ -177,9 +177,7 @@ class Installment:
 def on_account_plan(distribution: Distribution, rules: RuleSet) -> tuple[Installment, ...]:
     """R-SET-12: each municipality's yearly share as ``on_account_installments_per_year`` whole-krone
     installments that add up to the share (the earlier installments take the odd kroner)."""
-    count = rules.integer("on_account_installments_per_year")
-    if count < 1:
-        raise FinancingError("Der skal være mindst én a conto-rate om året.")
+    count = installment_count(rules)
     plan: list[Installment] = []
     for a in distribution.allocations:
         parts = _share(_whole_kroner(a.amount, "Andelen"), [Decimal(1)] * count)

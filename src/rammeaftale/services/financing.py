@@ -348,15 +348,13 @@ def issue_installments(
     uow.billing.lock(operator.id)  # the numbers and the check below see what the operator last committed
     done = {(i.installment, i.payer) for i in uow.billing.of_financing(agreement.id) if i.purpose == ON_ACCOUNT}
     due = _due(issued_on, rules)
-    plan = on_account_plan(_financing(agreement).distribution(), rules)
+    financing = _financing(agreement)
     documents = []
-    for installment in plan:
+    for installment in on_account_plan(financing.distribution(), rules):
         payer = int(installment.municipality)
         if installment.number not in begun or (installment.number, payer) in done:
             continue
-        invoice = on_account_invoice(
-            operator_code(operator), payer, _financing(agreement), installment, count, issued_on, due
-        )
+        invoice = on_account_invoice(operator_code(operator), payer, financing, installment, count, issued_on, due)
         if invoice is not None:
             documents.append(_Document(invoice, installment.number))
     documents.sort(key=lambda d: (d.installment or 0, d.invoice.payer))
@@ -431,7 +429,9 @@ def true_up_agreement(
     uow.billing.lock(operator.id)
     invoices = uow.billing.of_financing(agreement.id)
     invoiced = {(i.installment, i.payer) for i in invoices if i.purpose == ON_ACCOUNT}
-    planned = {(i.number, int(i.municipality)) for i in _plan(agreement, rules) if i.amount != ZERO}
+    financing = _financing(agreement)
+    plan = on_account_plan(financing.distribution(), rules)
+    planned = {(i.number, int(i.municipality)) for i in plan if i.amount != ZERO}
     if planned - invoiced:
         raise InvalidSubmission("Fakturér først alle årets a conto-rater; så kan året afregnes (R-SET-12).", [])
     result = true_up(paid_on_account(invoices), actual, [(str(c), w) for c, w in weights])
@@ -442,7 +442,7 @@ def true_up_agreement(
         payer = int(line.municipality)
         last = last_invoice.get(payer)
         document = true_up_document(
-            operator_code(operator), payer, _financing(agreement), line, issued_on, due, last.number if last else ""
+            operator_code(operator), payer, financing, line, issued_on, due, last.number if last else ""
         )
         if document is not None:
             credits_id = last.id if last is not None and document.kind is DocumentKind.CREDIT_NOTE else None
@@ -470,10 +470,6 @@ def true_up_agreement(
     )
     uow.commit()
     return _result(uow, agreement, run_id, issued)
-
-
-def _plan(agreement: StoredAgreement, rules: RuleSet) -> tuple[Installment, ...]:
-    return on_account_plan(_financing(agreement).distribution(), rules)
 
 
 # --- reading --------------------------------------------------------------------------------------------
@@ -527,21 +523,12 @@ def agreement_detail(uow: UnitOfWork, actor: Actor, agreement_id: int) -> Agreem
     operator = uow.organisations.get(agreement.operator_id)
     assert operator is not None
     rules, count = _installment_rules(uow, operator, agreement.year)
-    financing = _financing(agreement)
-    invoices = uow.billing.of_financing(agreement.id)
-    code = _buyer_code(uow, actor)
-    if code is not None:
-        invoices = [i for i in invoices if i.payer == code]
+    shares = _financing(agreement).distribution()
+    every = uow.billing.of_financing(agreement.id)
     settled = None
-    if agreement.actual_amount is not None:
-        paid = paid_on_account(uow.billing.of_financing(agreement.id))
-        settled = true_up(paid, agreement.actual_amount, [(str(c), w) for c, w in agreement.actual_weights])
-    return AgreementDetail(
-        agreement,
-        operator,
-        financing.distribution(),
-        on_account_plan(financing.distribution(), rules),
-        count,
-        settled,
-        tuple(invoices),
-    )
+    if agreement.actual_amount is not None:  # the true-up as it was made, from every municipality's payments
+        weights = [(str(c), w) for c, w in agreement.actual_weights]
+        settled = true_up(paid_on_account(every), agreement.actual_amount, weights)
+    code = _buyer_code(uow, actor)
+    invoices = tuple(i for i in every if code is None or i.payer == code)
+    return AgreementDetail(agreement, operator, shares, on_account_plan(shares, rules), count, settled, invoices)
